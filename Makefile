@@ -1,0 +1,50 @@
+# sif-eval: the two commands are `make demo` and `make test`.
+# Everything is installed into .venv from the package registries; nothing else is needed
+# but Python 3.11 and git.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test lint bench lab examples reference clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -c "from sif_eval.kernel import ensure_kernel; ensure_kernel()"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+demo: $(STAMP) ## set up .venv and run every example project under inputs/ into outputs/
+	@for p in inputs/*/; do \
+	  test -f "$$p/projekt.yaml" || continue; \
+	  echo "== $$p"; $(PY) -m sif_eval run "$$p" || exit $$?; \
+	done
+
+test: $(STAMP) ## set up .venv with the test dependencies and run the tests
+	$(PY) -m pytest
+
+lint: $(STAMP) ## ruff on the package, tests and scripts
+	$(VENV)/bin/ruff check sif_eval tests scripts
+
+bench: $(STAMP) ## speed and memory benchmarks (writes benchmarks/results.md)
+	$(PY) benchmarks/run.py
+
+lab: $(STAMP) ## open JupyterLab on the project's kernel
+	$(PY) -m pip install --quiet jupyterlab
+	$(VENV)/bin/jupyter lab notebooks/
+
+examples: $(STAMP) ## regenerate the synthetic example projects (fixed seed)
+	$(PY) scripts/make_examples.py
+
+reference: $(STAMP) ## rebuild templates/reference.docx (the default Word styles)
+	$(PY) scripts/make_reference_docx.py
+
+clean: ## remove generated runs (outputs/) but keep the placeholder
+	find outputs -mindepth 1 -not -name .gitkeep -delete

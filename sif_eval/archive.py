@@ -1,0 +1,151 @@
+"""Run folders: created once, never overwritten, marked complete only at the end.
+
+A run folder ``outputs/<slug>/<run-id>/`` holds a copy of the inputs, the
+executed notebook, ``resultat.json``, figures, documents and ``manifest.json``.
+Files are written to a temporary name and renamed, so a reader never sees half
+a file, and ``status`` stays ``pågår``/``misslyckad`` unless the run finished.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from . import paths
+
+KEY_PACKAGES = ("sif-eval", "papermill", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "jinja2",
+                "python-docx", "pypandoc-binary", "typst", "babel", "pyyaml", "openpyxl", "ipykernel")
+
+STATUS_RUNNING = "pågår"
+STATUS_DONE = "klar"
+STATUS_FAILED = "misslyckad"
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write next to the target and rename, so the file is whole or absent."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, data: Any) -> None:
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in KEY_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "saknas"
+    try:
+        import pypandoc
+
+        out["pandoc"] = pypandoc.get_pandoc_version()
+    except Exception:  # noqa: BLE001 - a missing pandoc is reported by the renderer
+        out["pandoc"] = "saknas"
+    return out
+
+
+def new_run_dir(outputs: Path, slug: str, now: dt.datetime | None = None) -> Path:
+    """Create a fresh, unique run folder; an existing one is never reused."""
+    now = now or dt.datetime.now()
+    base = outputs / slug
+    base.mkdir(parents=True, exist_ok=True)
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    for n in range(1000):
+        run_id = stamp if n == 0 else f"{stamp}-{n}"
+        candidate = base / run_id
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise RuntimeError(f"Kunde inte skapa en ny körningsmapp under {base}.")
+
+
+def copy_inputs(files: list[Path] | tuple[Path, ...], run_dir: Path) -> dict[str, str]:
+    """Copy the inputs used into the run folder and return their SHA-256 sums."""
+    dest = run_dir / paths.RUN_INPUTS
+    dest.mkdir(exist_ok=True)
+    sums: dict[str, str] = {}
+    for f in files:
+        target = dest / f.name
+        shutil.copyfile(f, target)
+        sums[f"{paths.RUN_INPUTS}/{f.name}"] = sha256(target)
+    return sums
+
+
+class Manifest:
+    """The run's ``manifest.json``; rewritten atomically at each step."""
+
+    def __init__(self, run_dir: Path, data: dict[str, Any]):
+        self.run_dir = run_dir
+        self.data = data
+
+    @classmethod
+    def start(cls, run_dir: Path, kind: str, parameters: dict[str, Any]) -> Manifest:
+        data = {
+            "sif_eval_manifest": 1,
+            "typ": kind,
+            "run_id": run_dir.name,
+            "status": STATUS_RUNNING,
+            "start": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "slut": None,
+            "parametrar": parameters,
+            "indata": {},
+            "utdata": {},
+            "versioner": package_versions(),
+            "plattform": {"system": platform.system(), "maskin": platform.machine(),
+                          "python_implementation": platform.python_implementation(),
+                          "executable": sys.executable},
+            "renderare": None,
+            "fel": None,
+        }
+        m = cls(run_dir, data)
+        m.save()
+        return m
+
+    def update(self, **fields: Any) -> None:
+        self.data.update(fields)
+        self.save()
+
+    def finish(self, status: str, error: str | None = None) -> None:
+        self.data["status"] = status
+        self.data["fel"] = error
+        self.data["slut"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        if status == STATUS_DONE:
+            self.data["utdata"] = {
+                str(p.relative_to(self.run_dir)): sha256(p)
+                for p in sorted(self.run_dir.rglob("*"))
+                if p.is_file() and p.name != paths.MANIFEST and not p.name.startswith(".")
+            }
+        self.save()
+
+    def save(self) -> None:
+        write_json(self.run_dir / paths.MANIFEST, self.data)
+
+
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    return json.loads((run_dir / paths.MANIFEST).read_text(encoding="utf-8"))

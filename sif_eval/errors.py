@@ -1,0 +1,80 @@
+"""Exceptions that carry what a person needs to act on them.
+
+A user's mistake (bad input) is an :class:`InputError`: the CLI prints its
+Swedish message and exits with code 2, never a traceback.  Everything else is a
+:class:`SifEvalError` subclass with its own exit code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, located as precisely as we can."""
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", rad {self.row}"
+        if self.column is not None:
+            where += f", kolumn '{self.column}'"
+        text = f"{where}: {self.message}"
+        if self.hint:
+            text += f" Åtgärd: {self.hint}"
+        return text
+
+
+class SifEvalError(Exception):
+    """Base class; ``exit_code`` is what the CLI returns."""
+
+    exit_code = 1
+
+
+class InputError(SifEvalError):
+    """The project's inputs are wrong; every problem found is listed at once."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem] | Problem, project: str | None = None):
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = list(problems)
+        self.project = project
+        super().__init__(self.swedish())
+
+    def swedish(self) -> str:
+        n = len(self.problems)
+        head = "Indata kan inte användas"
+        if self.project:
+            head += f" ({self.project})"
+        head += f": {n} {'problem' if n == 1 else 'problem'} hittades."
+        lines = [head] + [f"  - {p}" for p in self.problems]
+        lines.append("Inget har skrivits till outputs/. Rätta felen och kör igen.")
+        return "\n".join(lines)
+
+
+class RunFailed(SifEvalError):
+    """The analysis or rendering broke after the run folder was created."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, run_dir: str | None = None):
+        self.run_dir = run_dir
+        text = message
+        if run_dir:
+            text += f"\nKörningen är markerad som misslyckad i {run_dir}/manifest.json."
+        super().__init__(text)
+
+
+class RenderError(SifEvalError):
+    """A document could not be produced, or a template left syntax behind."""
+
+    exit_code = 1

@@ -1,0 +1,59 @@
+"""One project's analysis: every indicator estimated, drawn and collected.
+
+This is what the notebook calls; it writes ``resultat.json`` and the figures
+into the run folder and returns the immutable :class:`ProjectResult`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+from . import analysis, figures, paths
+from .archive import write_json
+from .loading import LoadedProject
+from .model import ProjectResult
+
+
+def analyse(loaded: LoadedProject, out_dir: Path | str, report_date: dt.date | str) -> ProjectResult:
+    """Estimate every indicator, save its figure, write ``resultat.json``."""
+    out_dir = Path(out_dir)
+    fig_dir = out_dir / paths.RUN_FIGURES
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    project, obs = loaded.project, loaded.observations
+    if isinstance(report_date, str):
+        report_date = dt.date.fromisoformat(report_date)
+    effects = []
+    for ind in project.indikatorer:
+        rows = obs[obs["indikator"] == ind.id].reset_index(drop=True)
+        effect = analysis.estimate(rows, ind)
+        fig_name = f"{ind.id}.png"
+        alt = figures.plot_effect(rows, effect, ind, fig_dir / fig_name)
+        effects.append(dataclasses.replace(effect, figur=f"{paths.RUN_FIGURES}/{fig_name}", figur_alt=alt))
+    warnings = []
+    if loaded.economy is None:
+        warnings.append("Ingen ekonomisk kalkyl ingår ännu: projektet saknar ekonomi.csv eller så är den "
+                        "socioekonomiska kalkylen inte byggd i denna version.")
+    result = ProjectResult(
+        projekt=project.projekt,
+        diarienummer=project.diarienummer,
+        slug=project.slug,
+        ansvarig_nämnd=project.ansvarig_nämnd,
+        handläggare=project.handläggare,
+        insatsstart=project.insatsstart.isoformat(),
+        rapportdatum=report_date.isoformat(),
+        effekter=tuple(effects),
+        varningar=tuple(warnings),
+        beskrivning=project.beskrivning,
+        målgrupp=project.målgrupp,
+        extra=tuple(project.extra),
+    )
+    write_json(out_dir / paths.RESULT, result.to_dict())
+    return result
+
+
+def read_result(run_dir: Path | str) -> ProjectResult:
+    data = json.loads((Path(run_dir) / paths.RESULT).read_text(encoding="utf-8"))
+    return ProjectResult.from_dict(data)

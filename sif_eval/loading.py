@@ -1,0 +1,438 @@
+"""Reading and validating a project folder (``inputs/<slug>/``).
+
+Everything is read as text first and typed on purpose, so YAML 1.1 and Excel
+cannot silently turn ``2021-03-01`` into a date or ``no`` into ``False``.
+Every problem is collected and reported at once, naming file, row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from .errors import InputError, Problem
+from .model import DESIGNS, DIRECTIONS, GROUPS, INDICATOR_TYPES, Indicator, Project
+
+PROJECT_FILE = "projekt.yaml"
+OUTCOME_CSV = "utfall.csv"
+OUTCOME_XLSX = "utfall.xlsx"
+OUTCOME_SHEET = "utfall"
+ECONOMY_CSV = "ekonomi.csv"
+
+REQUIRED_KEYS = ("projekt", "diarienummer", "ansvarig_nämnd", "handläggare", "insatsstart", "indikatorer")
+OUTCOME_REQUIRED = ("indikator", "grupp", "period", "värde")
+OUTCOME_OPTIONAL = ("enhet", "antal")
+
+
+def fold(name: str) -> str:
+    """Fold a key or value for comparison: trim, lower case, å/ä→a, ö→o, BOM gone."""
+    text = str(name).replace("\ufeff", "").strip().lower()
+    text = text.replace("å", "a").replace("ä", "a").replace("ö", "o")
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+_GROUP_BY_FOLD = {fold(g): g for g in GROUPS}
+_TYPE_BY_FOLD = {fold(t): t for t in INDICATOR_TYPES}
+_DIR_BY_FOLD = {fold(d): d for d in DIRECTIONS}
+_DESIGN_BY_FOLD = {fold(d): d for d in DESIGNS} | {"fore-efter": "före_efter", "fore/efter": "före_efter"}
+
+
+@dataclass(frozen=True)
+class LoadedProject:
+    """A validated project: its description, its observations and where they came from."""
+
+    project: Project
+    observations: pd.DataFrame
+    files: tuple[Path, ...]
+    economy: pd.DataFrame | None = None
+
+
+# ---------------------------------------------------------------- projekt.yaml
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    rel = path.name
+    if not path.exists():
+        problems.append(Problem(rel, "filen saknas.", hint="Skapa projekt.yaml i projektmappen (se README, Kom igång)."))
+        return None
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    if not text.strip():
+        problems.append(Problem(rel, "filen är tom.", hint="Fyll i projektets namn, diarienummer och indikatorer."))
+        return None
+    try:
+        data = yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds only str/list/dict
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        problems.append(Problem(rel, f"YAML-syntaxen är felaktig ({getattr(exc, 'problem', exc)}).", row=row,
+                                hint="Kontrollera indrag och kolon på raden."))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(rel, "filen ska innehålla nycklar som 'projekt:' och 'indikatorer:'."))
+        return None
+    return {fold(k): v for k, v in data.items()}
+
+
+def parse_number(text: Any) -> float | None:
+    """Parse a Swedish or English written number; None if it is not one."""
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int | float):
+        return float(text)
+    s = str(text).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("\u2212", "-")
+    if not s:
+        return None
+    if "," in s and "." in s:
+        # 1.234,5 (Swedish thousands dot) or 1,234.5 (English): the last one is the decimal sign
+        if s.rfind(",") > s.rfind("."):
+            s = s.replace(".", "").replace(",", ".")
+        else:
+            s = s.replace(",", "")
+    else:
+        s = s.replace(",", ".")
+    try:
+        value = float(s)
+    except ValueError:
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    return value
+
+
+def parse_date(text: Any) -> dt.date | None:
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    try:
+        return dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        return None
+
+
+def _project_from_yaml(data: dict[str, Any], slug: str, problems: list[Problem]) -> Project | None:
+    rel = PROJECT_FILE
+    for key in REQUIRED_KEYS:
+        if fold(key) not in data or data[fold(key)] in ("", None, []):
+            problems.append(Problem(rel, f"nyckeln '{key}' saknas eller är tom.", column=key,
+                                    hint=f"Lägg till '{key}:' med ett värde."))
+    start = parse_date(data.get("insatsstart", ""))
+    if "insatsstart" in data and start is None:
+        problems.append(Problem(rel, f"'{data['insatsstart']}' är inget giltigt datum.", column="insatsstart",
+                                hint="Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2018-08-15."))
+    indicators = _indicators(data.get("indikatorer"), problems)
+    if any(p.file == rel for p in problems):
+        return None
+
+    def text(key: str) -> str:
+        value = data.get(fold(key), "")
+        return value.strip() if isinstance(value, str) else ""
+
+    known = {fold(k) for k in REQUIRED_KEYS} | {"beskrivning", "malgrupp"}
+    extra = tuple(sorted((k, v) for k, v in data.items() if k not in known))
+    return Project(
+        slug=slug,
+        projekt=text("projekt"),
+        diarienummer=text("diarienummer"),
+        ansvarig_nämnd=text("ansvarig_nämnd"),
+        handläggare=text("handläggare"),
+        insatsstart=start,  # type: ignore[arg-type]
+        indikatorer=tuple(indicators),
+        beskrivning=" ".join(text("beskrivning").split()),
+        målgrupp=" ".join(text("målgrupp").split()),
+        extra=extra,
+    )
+
+
+def _indicators(raw: Any, problems: list[Problem]) -> list[Indicator]:
+    rel = PROJECT_FILE
+    if raw in (None, "", []):
+        return []
+    if not isinstance(raw, list):
+        problems.append(Problem(rel, "'indikatorer' ska vara en lista där varje indikator börjar med '- id:'.",
+                                column="indikatorer"))
+        return []
+    out: list[Indicator] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw, start=1):
+        where = f"indikatorer[{i}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(rel, f"indikator nr {i} ska ha nycklarna id, namn, typ och bättre.", column=where))
+            continue
+        item = {fold(k): v for k, v in item.items()}
+        ind_id = str(item.get("id", "")).strip()
+        if not ind_id:
+            problems.append(Problem(rel, f"indikator nr {i} saknar 'id'.", column=f"{where}.id"))
+            continue
+        if ind_id in seen:
+            problems.append(Problem(rel, f"indikatorn '{ind_id}' finns två gånger.", column=f"{where}.id",
+                                    hint="Varje id får bara förekomma en gång."))
+        seen.add(ind_id)
+        choices = {"typ": (_TYPE_BY_FOLD, "medelvärde"), "battre": (_DIR_BY_FOLD, "lägre"),
+                   "design": (_DESIGN_BY_FOLD, "auto")}
+        values: dict[str, str] = {}
+        for key, (allowed, default) in choices.items():
+            given = item.get(key)
+            if given in (None, ""):
+                values[key] = default
+                continue
+            canon = allowed.get(fold(given))
+            if canon is None:
+                label = {"battre": "bättre"}.get(key, key)
+                problems.append(Problem(rel, f"'{given}' är inget tillåtet värde för '{label}' (indikator '{ind_id}').",
+                                        column=f"{where}.{label}",
+                                        hint="Tillåtna värden: " + ", ".join(sorted(set(allowed.values()))) + "."))
+                canon = default
+            values[key] = canon
+        target = None
+        if item.get("effektmal") not in (None, ""):
+            target = parse_number(item["effektmal"])
+            if target is None:
+                problems.append(Problem(rel, f"effektmålet '{item['effektmal']}' är inget tal (indikator '{ind_id}').",
+                                        column=f"{where}.effektmål", hint="Skriv t.ex. -0.05 eller -0,05."))
+        out.append(Indicator(id=ind_id, namn=str(item.get("namn", ind_id)).strip() or ind_id, typ=values["typ"],
+                             bättre=values["battre"], effektmål=target, design=values["design"]))
+    return out
+
+
+# ---------------------------------------------------------------- tables
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252")
+
+
+def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Read a CSV (either separator, UTF-8 or Windows-1252) or an xlsx sheet as text rows.
+
+    Returns the header and (row number as a person sees it in Excel, cells).
+    Blank lines are skipped but counted, so row numbers match the file.
+    """
+    if path.suffix.lower() == ".xlsx":
+        return _read_xlsx(path, sheet or path.stem)
+    text = _decode(path.read_bytes())
+    lines = text.splitlines()
+    first = next((ln for ln in lines if ln.strip()), "")
+    sep = ";" if first.count(";") >= first.count(",") and first.count(";") > 0 else ","
+    if sep == "," and first.count("\t") > first.count(","):
+        sep = "\t"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    for cells in reader:
+        if not any(c.strip() for c in cells):
+            continue
+        if header is None:
+            header = [c.replace("\ufeff", "").strip() for c in cells]
+            continue
+        rows.append((reader.line_num, [c.strip() for c in cells]))
+    return header or [], rows
+
+
+def _read_xlsx(path: Path, sheet: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    names = {fold(n): n for n in wb.sheetnames}
+    ws = wb[names[fold(sheet)]] if fold(sheet) in names else wb[wb.sheetnames[0]]
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        cells = [_cell_text(v) for v in values]
+        if not any(cells):
+            continue
+        if header is None:
+            header = [c.strip() for c in cells]
+            continue
+        rows.append((r, cells))
+    wb.close()
+    return header or [], rows
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value).strip()
+
+
+_PERIOD_PATTERNS = (
+    (re.compile(r"^(\d{4})$"), "år"),
+    (re.compile(r"^(\d{4})-?[Qq]([1-4])$"), "kvartal"),
+    (re.compile(r"^(\d{4})-(\d{1,2})$"), "månad"),
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), "dag"),
+)
+
+
+def parse_period(text: str) -> tuple[dt.date, str] | None:
+    """A period's first day and its kind (år, kvartal, månad, dag), or None if impossible."""
+    s = text.strip()
+    for pattern, kind in _PERIOD_PATTERNS:
+        m = pattern.match(s)
+        if not m:
+            continue
+        year = int(m.group(1))
+        try:
+            if kind == "år":
+                return dt.date(year, 1, 1), kind
+            if kind == "kvartal":
+                return dt.date(year, 3 * int(m.group(2)) - 2, 1), kind
+            if kind == "månad":
+                return dt.date(year, int(m.group(2)), 1), kind
+            return dt.date(year, int(m.group(2)), int(m.group(3))), kind
+        except ValueError:
+            return None
+    return None
+
+
+def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem]) -> tuple[pd.DataFrame | None, Path | None]:
+    csv_path, xlsx_path = project_dir / OUTCOME_CSV, project_dir / OUTCOME_XLSX
+    path = csv_path if csv_path.exists() else xlsx_path if xlsx_path.exists() else None
+    if path is None:
+        problems.append(Problem(OUTCOME_CSV, "filen saknas (varken utfall.csv eller utfall.xlsx finns).",
+                                hint="Lägg data i långt format med kolumnerna indikator, grupp, period, värde."))
+        return None, None
+    rel = path.name
+    try:
+        header, rows = read_table(path, OUTCOME_SHEET)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
+        problems.append(Problem(rel, f"filen kan inte läsas ({type(exc).__name__}).",
+                                hint="Spara filen som CSV (UTF-8) eller som Excel-arbetsbok (.xlsx)."))
+        return None, path
+    if not header:
+        problems.append(Problem(rel, "filen är tom.", hint="Första raden ska vara rubriker: indikator;grupp;period;värde."))
+        return None, path
+    col_index = {fold(h): i for i, h in enumerate(header)}
+    missing = [c for c in OUTCOME_REQUIRED if fold(c) not in col_index]
+    for c in missing:
+        problems.append(Problem(rel, f"kolumnen '{c}' saknas (rubrikerna är: {', '.join(header)}).", row=1, column=c,
+                                hint="Lägg till kolumnen eller rätta rubrikens stavning."))
+    if missing:
+        return None, path
+    if not rows:
+        problems.append(Problem(rel, "filen har rubriker men inga datarader.", row=2))
+        return None, path
+
+    indicators = {i.id: i for i in project.indikatorer} if project else {}
+    start = project.insatsstart if project else None
+    records: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str, str, str], int] = {}
+    bad_rows = 0
+
+    def cell(cells: list[str], name: str) -> str:
+        i = col_index.get(fold(name))
+        return cells[i].strip() if i is not None and i < len(cells) else ""
+
+    for rownum, cells in rows:
+        before = len(problems)
+        ind = cell(cells, "indikator")
+        if not ind:
+            problems.append(Problem(rel, "indikator saknas.", row=rownum, column="indikator"))
+        elif project and ind not in indicators:
+            problems.append(Problem(rel, f"indikatorn '{ind}' finns inte i projekt.yaml.", row=rownum, column="indikator",
+                                    hint="Kända id: " + ", ".join(indicators) + "."))
+        grp_raw = cell(cells, "grupp")
+        grp = _GROUP_BY_FOLD.get(fold(grp_raw))
+        if grp is None:
+            problems.append(Problem(rel, f"gruppen '{grp_raw}' är okänd.", row=rownum, column="grupp",
+                                    hint="Skriv 'insats' eller 'jämförelse'."))
+        per_raw = cell(cells, "period")
+        per = parse_period(per_raw)
+        if per is None:
+            problems.append(Problem(rel, f"perioden '{per_raw}' är ogiltig.", row=rownum, column="period",
+                                    hint="Skriv 2021-03-15 (dag), 2021-03 (månad), 2021-Q3 (kvartal) eller 2021 (år)."))
+        val_raw = cell(cells, "värde")
+        val = parse_number(val_raw)
+        if val is None:
+            problems.append(Problem(rel, f"värdet '{val_raw}' är inget tal.", row=rownum, column="värde",
+                                    hint="Skriv ett tal, t.ex. 0,25 eller 12."))
+        elif ind in indicators and indicators[ind].typ == "andel" and not 0 <= val <= 1:
+            problems.append(Problem(rel, f"värdet {val_raw} är ingen andel mellan 0 och 1 (indikatorn '{ind}' har typ andel).",
+                                    row=rownum, column="värde", hint="Skriv andelar som 0–1, t.ex. 0,125 för 12,5 procent."))
+        unit = cell(cells, "enhet") if "enhet" in col_index else ""
+        antal = None
+        if "antal" in col_index and cell(cells, "antal"):
+            antal = parse_number(cell(cells, "antal"))
+            if antal is None or antal < 0:
+                problems.append(Problem(rel, f"antal '{cell(cells, 'antal')}' är inget icke-negativt tal.", row=rownum,
+                                        column="antal"))
+        if len(problems) > before:
+            bad_rows += 1
+            continue
+        key = (ind, grp, per[0].isoformat(), unit)  # type: ignore[index]
+        if unit and key in seen:
+            problems.append(Problem(rel, f"samma indikator, grupp, period och enhet finns redan på rad {seen[key]}.",
+                                    row=rownum, column="enhet", hint="Ta bort dubbletten eller rätta enheten."))
+            continue
+        seen[key] = rownum
+        records.append({"indikator": ind, "grupp": grp, "period": per_raw, "period_start": pd.Timestamp(per[0]),  # type: ignore[index]
+                        "period_typ": per[1], "varde": val, "enhet": unit or None,  # type: ignore[index]
+                        "antal": float("nan") if antal is None else antal, "rad": rownum})
+    if not records:
+        return None, path
+    obs = pd.DataFrame.from_records(records)
+    obs["efter"] = obs["period_start"] >= pd.Timestamp(start) if start else False
+    if project and not bad_rows:
+        for ind_id, sub in obs.groupby("indikator", sort=False):
+            kinds = sorted(sub["period_typ"].unique())
+            if len(kinds) > 1:
+                problems.append(Problem(rel, f"indikatorn '{ind_id}' blandar periodtyper ({', '.join(kinds)}).",
+                                        column="period", hint="Använd samma slags period (t.ex. bara månader) för en indikator."))
+            if not sub["efter"].any():
+                problems.append(Problem(rel, f"indikatorn '{ind_id}' har inga observationer från insatsstart "
+                                        f"({start.isoformat()}) och framåt.", column="period",  # type: ignore[union-attr]
+                                        hint="Kontrollera insatsstart i projekt.yaml eller lägg till data efter start."))
+            if sub["efter"].all():
+                problems.append(Problem(rel, f"indikatorn '{ind_id}' har inga observationer före insatsstart "
+                                        f"({start.isoformat()}).", column="period",  # type: ignore[union-attr]
+                                        hint="En före/efter-analys behöver data från tiden före insatsen."))
+        for ind in indicators:
+            if ind not in set(obs["indikator"]):
+                problems.append(Problem(rel, f"indikatorn '{ind}' i projekt.yaml har inga rader i utfall.",
+                                        column="indikator", hint="Lägg till data eller ta bort indikatorn."))
+    return obs, path
+
+
+def load_project(project_dir: Path | str) -> LoadedProject:
+    """Load and validate a project folder; raise :class:`InputError` listing every problem."""
+    project_dir = Path(project_dir)
+    problems: list[Problem] = []
+    if not project_dir.is_dir():
+        raise InputError(Problem(str(project_dir), "projektmappen finns inte.",
+                                 hint="Ange en mapp under inputs/, t.ex. inputs/skolnarvaro."))
+    slug = project_dir.resolve().name
+    data = _read_yaml(project_dir / PROJECT_FILE, problems)
+    project = _project_from_yaml(data, slug, problems) if data is not None else None
+    obs, outcome_path = _outcomes(project_dir, project, problems)
+    files = [project_dir / PROJECT_FILE]
+    if outcome_path is not None:
+        files.append(outcome_path)
+    economy = None
+    if (project_dir / ECONOMY_CSV).exists():
+        files.append(project_dir / ECONOMY_CSV)
+    if problems:
+        raise InputError(problems, project=slug)
+    assert project is not None and obs is not None
+    return LoadedProject(project=project, observations=obs, files=tuple(files), economy=economy)

@@ -1,0 +1,150 @@
+"""Immutable values passed from loading to analysis to rendering.
+
+Rendering never recomputes: it only reads these.  ``to_dict`` gives the
+``resultat.json`` contract (Swedish keys, see ``shared/spec/indata.md``) and
+``from_dict`` reads it back, so documents can be re-rendered from an archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+DESIGNS = ("auto", "före_efter", "did", "its")
+INDICATOR_TYPES = ("andel", "antal", "medelvärde")
+DIRECTIONS = ("lägre", "högre")
+GROUPS = ("insats", "jämförelse")
+SE_TYPES = ("klassisk", "robust", "kluster", "hac")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One outcome the project follows, as declared in ``projekt.yaml``."""
+
+    id: str
+    namn: str
+    typ: str = "medelvärde"  # andel | antal | medelvärde
+    bättre: str = "lägre"  # lägre | högre
+    effektmål: float | None = None
+    design: str = "auto"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A validated project folder (``inputs/<slug>/``)."""
+
+    slug: str
+    projekt: str
+    diarienummer: str
+    ansvarig_nämnd: str
+    handläggare: str
+    insatsstart: dt.date
+    indikatorer: tuple[Indicator, ...]
+    beskrivning: str = ""
+    målgrupp: str = ""
+    extra: tuple[tuple[str, Any], ...] = ()
+
+    def indicator(self, ind_id: str) -> Indicator:
+        for ind in self.indikatorer:
+            if ind.id == ind_id:
+                return ind
+        raise KeyError(ind_id)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """The estimated effect of the intervention on one indicator.
+
+    The first block is the stable ``resultat.json`` contract; the rest is
+    extension (descriptives, the design's reason, warnings, the figure).
+    """
+
+    indikator: str
+    design: str
+    skattning: float | None
+    standardfel: float | None
+    ki_låg: float | None
+    ki_hög: float | None
+    p_värde: float | None
+    n_obs: int
+    n_kluster: int | None
+    se_typ: str | None
+    # extensions
+    namn: str = ""
+    typ: str = "medelvärde"
+    bättre: str = "lägre"
+    effektmål: float | None = None
+    designval: str = ""  # why this design (Swedish sentence)
+    måluppfyllelse: str | None = None  # uppnått | ej_uppnått | kan_ej_avgöras | None
+    beskrivande: tuple[tuple[str, float | int | None], ...] = ()
+    varningar: tuple[str, ...] = ()
+    figur: str | None = None  # path relative to the run folder
+    figur_alt: str | None = None
+
+    def descriptive(self) -> dict[str, float | int | None]:
+        return dict(self.beskrivande)
+
+
+@dataclass(frozen=True)
+class ProjectResult:
+    """Everything a document about one project needs."""
+
+    projekt: str
+    diarienummer: str
+    slug: str
+    ansvarig_nämnd: str
+    handläggare: str
+    insatsstart: str
+    rapportdatum: str
+    effekter: tuple[Effect, ...]
+    varningar: tuple[str, ...] = ()
+    beskrivning: str = ""
+    målgrupp: str = ""
+    extra: tuple[tuple[str, Any], ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "projekt": self.projekt,
+            "diarienummer": self.diarienummer,
+            "slug": self.slug,
+            "ansvarig_nämnd": self.ansvarig_nämnd,
+            "handläggare": self.handläggare,
+            "insatsstart": self.insatsstart,
+            "rapportdatum": self.rapportdatum,
+            "beskrivning": self.beskrivning,
+            "målgrupp": self.målgrupp,
+            "effekter": [_effect_to_dict(e) for e in self.effekter],
+            "varningar": list(self.varningar),
+        }
+        for k, v in self.extra:
+            out.setdefault(k, v)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProjectResult:
+        known = {f.name for f in fields(cls)}
+        effects = tuple(_effect_from_dict(e) for e in data.get("effekter", []))
+        kwargs = {k: v for k, v in data.items() if k in known and k not in ("effekter", "varningar", "extra")}
+        extra = tuple((k, v) for k, v in data.items() if k not in known)
+        return cls(effekter=effects, varningar=tuple(data.get("varningar", [])), extra=extra, **kwargs)
+
+
+def _effect_to_dict(e: Effect) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    for f in fields(e):
+        v = getattr(e, f.name)
+        if f.name == "beskrivande":
+            v = dict(v)
+        elif f.name == "varningar":
+            v = list(v)
+        d[f.name] = v
+    return d
+
+
+def _effect_from_dict(d: dict[str, Any]) -> Effect:
+    known = {f.name for f in fields(Effect)}
+    kw = {k: v for k, v in d.items() if k in known}
+    kw["beskrivande"] = tuple((kw.get("beskrivande") or {}).items())
+    kw["varningar"] = tuple(kw.get("varningar") or ())
+    return Effect(**kw)

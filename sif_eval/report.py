@@ -1,0 +1,112 @@
+"""The evaluation report (utvärderingsrapport) of one project.
+
+Builds the template context from an immutable :class:`ProjectResult` (never
+recomputing anything) and hands it to :mod:`sif_eval.render`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from . import paths, render
+from . import swedish as sv
+from . import texts
+from .model import Effect, ProjectResult
+
+REPORT_TEMPLATE = "utvarderingsrapport.md.j2"
+
+FILTERS = {
+    "kronor": sv.kronor, "tkr": sv.tkr, "mnkr": sv.mnkr, "tal": sv.number, "decimal": sv.decimal,
+    "procent": sv.percent, "procentenheter": sv.percentage_points, "p_varde": sv.p_value,
+    "datum_text": sv.date_text, "datum": sv.date_header, "period_text": sv.period_text,
+}
+
+_TARGET_LABEL = {"uppnått": "Uppnått", "ej_uppnått": "Ej uppnått", "kan_ej_avgöras": "Kan ej avgöras", None: "–"}
+_SE_LABEL = {"klassisk": "klassiska", "robust": "robusta (HC1)", "kluster": "klusterrobusta", "hac": "Newey–West (HAC)"}
+
+
+def _value(effect: Effect, x: float | None) -> str:
+    """An estimate in the indicator's own unit: procentenheter for shares."""
+    if x is None:
+        return "–"
+    if effect.typ == "andel":
+        return sv.decimal(100 * x, 1) + "\u00a0p.e."
+    return sv.decimal(x, 2 if abs(x) < 100 else 0)
+
+
+def effect_row(e: Effect) -> dict[str, str]:
+    ci = "–" if e.ki_låg is None or e.ki_hög is None else f"{_value(e, e.ki_låg)} till {_value(e, e.ki_hög)}"
+    return {
+        "namn": e.namn or e.indikator,
+        "design": texts.design_name(e.design),
+        "skattning": _value(e, e.skattning),
+        "ki": ci,
+        "p": "–" if e.p_värde is None else sv.p_value(e.p_värde),
+        "n": sv.number(e.n_obs),
+        "mål": _TARGET_LABEL.get(e.måluppfyllelse, "–"),
+    }
+
+
+def recommendation(effects: tuple[Effect, ...]) -> str:
+    """A cautious recommendation that follows from the targets, never stronger than the design."""
+    judged = [e for e in effects if e.effektmål is not None]
+    reached = [e for e in judged if e.måluppfyllelse == "uppnått"]
+    causal = any(e.design in ("did", "its") for e in reached)
+    if judged and len(reached) == len(judged):
+        text = ("Samtliga effektmål är uppnådda. Insatsen bör övervägas för implementering i ordinarie verksamhet"
+                + (", med fortsatt uppföljning av indikatorerna." if causal else
+                   ", men eftersom resultaten bygger på en före/efter-jämförelse bör effekten bekräftas "
+                   "med en jämförelsegrupp innan beslut fattas."))
+    elif reached:
+        text = (f"{sv.count_noun(len(reached), 'effektmål', 'effektmål').capitalize()} av {len(judged)} är uppnådda. "
+                "Insatsen bör följas upp vidare innan beslut om implementering i ordinarie verksamhet fattas.")
+    elif judged:
+        text = ("Inget effektmål kan visas vara uppnått. Implementering i ordinarie verksamhet rekommenderas inte "
+                "på detta underlag; pröva om insatsen kan justeras eller om uppföljningen behöver ett större underlag.")
+    else:
+        text = ("Projektet saknar angivna effektmål, så måluppfyllelsen kan inte bedömas. Ange effektmål i "
+                "projekt.yaml inför nästa uppföljning.")
+    return text
+
+
+def context(result: ProjectResult) -> dict[str, Any]:
+    extra = dict(result.extra)
+    effects = []
+    for n, e in enumerate(result.effekter, start=1):
+        effects.append({
+            "e": e, "nr": n, "rad": effect_row(e),
+            "mening": texts.effect_sentence(e), "mål": texts.target_sentence(e),
+            "designnamn": texts.design_name(e.design), "figur": f"../{e.figur}" if e.figur else None,
+            "se_typ": _SE_LABEL.get(e.se_typ or "", "inga"),
+        })
+    designs = []
+    for e in result.effekter:
+        if e.design not in [d["kod"] for d in designs]:
+            designs.append({"kod": e.design, "namn": texts.design_name(e.design), "gränser": texts.design_limits(e.design)})
+    return {
+        "r": result,
+        "kommun": extra.get("kommun", ""),
+        "period": extra.get("period", ""),
+        "insatsstart_text": sv.date_text(result.insatsstart),
+        "effekter": effects,
+        "designer": designs,
+        "rekommendation": recommendation(result.effekter),
+        "n_indikatorer": sv.count_noun(len(result.effekter), "indikator", "indikatorer"),
+    }
+
+
+def render_reports(result: ProjectResult, run_dir: Path, report_date: dt.date) -> list[render.Rendered]:
+    """Write the report's Markdown source and render it to Word and PDF in the run folder."""
+    ctx = context(result)
+    title = f"Utvärderingsrapport: {result.projekt}"
+    meta = {"title": render.escape_md(title), "author": render.escape_md(ctx["kommun"] or result.ansvarig_nämnd),
+            "date": sv.date_header(report_date), "lang": "sv-SE",
+            "kommun": render.escape_md(ctx["kommun"]), "diarienummer": render.escape_md(result.diarienummer)}
+    source = render.write_source(REPORT_TEMPLATE, ctx, meta, run_dir / paths.RUN_SOURCES / "utvarderingsrapport.qmd",
+                                 filters=FILTERS)
+    alt = {Path(e.figur).name: e.figur_alt for e in result.effekter if e.figur and e.figur_alt}
+    rendered = render.render(source, run_dir / paths.RUN_DOCUMENTS, report_date, title=title,
+                             author=ctx["kommun"] or result.ansvarig_nämnd, alt_texts=alt, root=run_dir)
+    return [rendered]

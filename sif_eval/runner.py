@@ -1,0 +1,115 @@
+"""``run_project``: one project from its inputs to an archived run folder.
+
+The CLI, the notebooks' batch and ``reproduce`` all go through this one call.
+Validation happens before anything is written; once the run folder exists it
+is marked ``misslyckad`` unless every step, documents included, succeeded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import archive, paths
+from .errors import RunFailed, SifEvalError
+from .evaluation import read_result
+from .kernel import ensure_kernel
+from .loading import load_project
+from .report import render_reports
+
+NOTEBOOK_TIMEOUT_S = 600
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """Where a finished run lives and what it produced."""
+
+    run_dir: Path
+    documents: tuple[Path, ...]
+    renderer: str
+    seconds: float
+
+
+def _parse_date(value: dt.date | str | None) -> dt.date:
+    if value is None or value == "":
+        return dt.date.today()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def run_project(project_dir: Path | str, outputs: Path | str | None = None,
+                report_date: dt.date | str | None = None, *,
+                notebook: Path | None = None, progress: Callable[[str], None] | None = None) -> RunOutcome:
+    """Validate, execute the notebook with Papermill, render the documents, archive it all."""
+    import papermill as pm
+
+    t0 = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    project_dir = Path(project_dir).resolve()
+    outputs = Path(outputs).resolve() if outputs else paths.OUTPUTS
+    report_date = _parse_date(report_date)
+    notebook = notebook or paths.EFFECT_NOTEBOOK
+
+    say("Kontrollerar indata …")
+    loaded = load_project(project_dir)  # raises InputError before anything is written
+    run_dir = archive.new_run_dir(outputs, loaded.project.slug)
+    params = {"projekt": str(project_dir), "rapportdatum": report_date.isoformat(),
+              "anteckningsbok": str(notebook.relative_to(paths.ROOT) if notebook.is_relative_to(paths.ROOT)
+                                    else notebook)}
+    manifest = archive.Manifest.start(run_dir, "projekt", params)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def _terminated(signum, frame):  # a kill mid-run must leave the folder marked failed
+        raise RunFailed("Körningen avbröts (SIGTERM).", str(run_dir))
+
+    in_main = _is_main_thread()
+    if in_main:
+        signal.signal(signal.SIGTERM, _terminated)
+    try:
+        manifest.update(indata=archive.copy_inputs(loaded.files, run_dir))
+        kernel = ensure_kernel()
+        say("Kör anteckningsboken …")
+        try:
+            pm.execute_notebook(
+                str(notebook), str(run_dir / paths.EXECUTED_NOTEBOOK),
+                parameters={"projektmapp": str(run_dir / paths.RUN_INPUTS), "utdatamapp": str(run_dir),
+                            "rapportdatum": report_date.isoformat()},
+                kernel_name=kernel, cwd=str(run_dir), progress_bar=False, log_output=False,
+                execution_timeout=NOTEBOOK_TIMEOUT_S, start_timeout=120,
+            )
+        except pm.PapermillExecutionError as exc:
+            raise RunFailed(f"Anteckningsboken stoppade i cell {exc.cell_index}: {exc.ename}: {exc.evalue}. "
+                            f"Se {run_dir / paths.EXECUTED_NOTEBOOK}.", str(run_dir)) from exc
+        result = read_result(run_dir)
+        say("Skapar dokument …")
+        rendered = render_reports(result, run_dir, report_date)
+        manifest.update(renderare=rendered[0].renderer if rendered else None,
+                        dokument=[str(r.docx.relative_to(run_dir)) for r in rendered]
+                        + [str(r.pdf.relative_to(run_dir)) for r in rendered])
+        manifest.finish(archive.STATUS_DONE)
+    except BaseException as exc:
+        reason = str(exc) if isinstance(exc, SifEvalError) else f"{type(exc).__name__}: {exc}"
+        manifest.finish(archive.STATUS_FAILED, reason)
+        if isinstance(exc, SifEvalError):
+            raise
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise RunFailed(f"Körningen misslyckades: {reason}", str(run_dir)) from exc
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+    docs = tuple(p for r in rendered for p in (r.docx, r.pdf))
+    return RunOutcome(run_dir=run_dir, documents=docs, renderer=rendered[0].renderer if rendered else "",
+                      seconds=time.perf_counter() - t0)
+
+
+def _is_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread() and os.name == "posix"
