@@ -1,0 +1,371 @@
+"""Write the bundled example projects under ``inputs/`` from a fixed seed.
+
+Real data about individual pupils, families and participants are
+confidential, so the three examples are synthetic but realistic. Each
+example is built to trigger one analysis design when ``design: auto``:
+
+* ``skolnarvaro`` – pupil panel with a comparison group → ``did``;
+* ``sofiamodellen`` – monthly series, insats group only, 36 + 24 months → ``its``;
+* ``supported-education`` – 24 participants, once before and once after → ``före_efter``.
+
+The output is deterministic: running the script twice gives byte-identical
+files. Usage::
+
+    python scripts/make_examples.py            # (re)writes inputs/<slug>/
+    python scripts/make_examples.py --out DIR  # writes DIR/<slug>/ instead
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import numpy as np
+
+SEED = 20181
+ROOT = Path(__file__).resolve().parents[1]
+INPUTS = ROOT / "inputs"
+
+SLUGS = ("skolnarvaro", "sofiamodellen", "supported-education")
+
+HEADER_COMMENT = (
+    "# Syntetiska data, genererade av scripts/make_examples.py (slumpfrö {seed}).\n"
+    "# Redigera inte för hand: kör `python scripts/make_examples.py` för att skapa om filerna.\n"
+)
+
+# --- Koordinatorer för ökad skolnärvaro --------------------------------------------------------
+
+# One observation per pupil and term. A term is written as the month it begins:
+# "2018-08" is HT 2018 (begins 2018-08-01), "2019-01" is VT 2019.
+SKOL_PERIODS = ("2017-01", "2017-08", "2018-01", "2018-08", "2019-01", "2019-08")
+SKOL_INSATSSTART = "2018-08-01"
+SKOL_N_PER_GROUP = 150
+SKOL_HOG_GRANS = 0.15  # "hög frånvaro" = at least 15 % of scheduled teaching time
+SKOL_TARGET_HOG = -0.055  # true DiD effect on the share of pupils with high absence
+# Absence share of pupil i in term t: exp(a_i + g_t + tau * D_it + e_it), e_it ~ N(0, SKOL_SIGMA).
+# a_i (the pupil's own level) makes the data a persistent panel; tau is set so that the expected
+# effect on hog_franvaro, over the treated pupils' terms after insatsstart, is SKOL_TARGET_HOG.
+SKOL_LEVEL = {"insats": math.log(0.105), "jämförelse": math.log(0.09)}  # the insats schools start higher
+SKOL_SPREAD = 0.6  # sd of a_i
+SKOL_SIGMA = 0.3  # sd of e_it
+SKOL_TREND = 0.03  # common (parallel) trend per term, log scale
+SKOL_VT = 0.08  # more absence in the spring term (VT), log scale
+
+
+SKOL_YAML = """\
+{header}#
+# Exempel på en insats med jämförelsegrupp: elever i skolor med koordinatorer (insats) och
+# elever i jämförbara skolor utan koordinatorer (jämförelse), följda tre terminer före och tre
+# terminer efter insatsstart. Med design: auto blir analysen difference-in-differences (did).
+# Perioderna i utfall.csv är terminer, angivna med terminens startmånad: 2018-08 = HT 2018,
+# 2019-01 = VT 2019. En period räknas som "efter" om den börjar på eller efter insatsstart.
+
+projekt: Koordinatorer för ökad skolnärvaro
+diarienummer: KSN-2018-0421
+ansvarig_nämnd: Utbildningsnämnden
+handläggare: Anna Andersson
+insatsstart: {insatsstart}
+kommun: Uppsala kommun
+period: 2018–2019
+målgrupp: Elever i grund- och gymnasieskola med hög eller ökande skolfrånvaro
+beskrivning: >-
+  Hög skolfrånvaro ökar risken för ofullständiga betyg, utanförskap och framtida behov av
+  försörjningsstöd. Projektet har gett elever med hög eller ökande frånvaro stöd av en
+  koordinator som samordnar skolan, elevhälsan, vårdnadshavare och socialtjänsten kring
+  elevens återgång till undervisningen. Uppgifterna i utfall.csv är syntetiska och framtagna
+  för att visa verktyget; de bygger inte på uppgifter om verkliga elever.
+datakälla: Frånvaro per elev och termin ur skolornas närvarosystem (pseudonymiserad)
+
+indikatorer:
+  - id: hog_franvaro
+    namn: Andel elever med hög frånvaro (minst 15 procent)
+    typ: andel          # 0 eller 1 per elev och termin; medelvärdet är andelen
+    bättre: lägre
+    effektmål: -0.05    # fem procentenheter lägre andel
+    design: auto
+  - id: franvaro_procent
+    namn: Genomsnittlig frånvaro (andel av undervisningstid)
+    typ: andel          # frånvarons andel av schemalagd tid, 0–1, per elev och termin
+    bättre: lägre
+    effektmål: -0.02    # två procentenheter lägre genomsnittlig frånvaro
+    design: auto
+"""
+
+
+def _norm_cdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def _skol_att(tau: float, m: np.ndarray) -> tuple[float, float]:
+    """Expected effect on (hog_franvaro, franvaro_procent) over treated observations with means m."""
+    c = math.log(SKOL_HOG_GRANS)
+    hog = np.mean([_norm_cdf((x + tau - c) / SKOL_SIGMA) - _norm_cdf((x - c) / SKOL_SIGMA) for x in m])
+    share = np.mean(np.exp(m + SKOL_SIGMA**2 / 2) * (math.exp(tau) - 1.0))
+    return float(hog), float(share)
+
+
+def _skol_tau(m: np.ndarray) -> float:
+    """The log-scale effect tau that gives the target effect on hog_franvaro, by bisection."""
+    lo, hi = -2.0, 0.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if _skol_att(mid, m)[0] < SKOL_TARGET_HOG:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def _skolnarvaro(rng: np.random.Generator) -> tuple[str, bytes, dict[str, float]]:
+    n = 2 * SKOL_N_PER_GROUP
+    ids = [f"E{i:04d}" for i in range(1, n + 1)]
+    treated = np.zeros(n, dtype=bool)
+    treated[rng.permutation(n)[:SKOL_N_PER_GROUP]] = True
+    groups = np.where(treated, "insats", "jämförelse")
+    level = np.array([SKOL_LEVEL[g] for g in groups]) + rng.normal(0.0, SKOL_SPREAD, n)
+    g_t = np.array(
+        [SKOL_TREND * t + (SKOL_VT if p.endswith("-01") else 0.0) for t, p in enumerate(SKOL_PERIODS)]
+    )
+    after = np.array([p >= SKOL_INSATSSTART[:7] for p in SKOL_PERIODS])
+    noise = rng.normal(0.0, SKOL_SIGMA, (n, len(SKOL_PERIODS)))
+    # A few pupils arrive after the first term or move away before the last one.
+    order = rng.permutation(n)
+    observed = np.ones((n, len(SKOL_PERIODS)), dtype=bool)
+    observed[order[:6], 0] = False
+    observed[order[6:18], -1] = False
+
+    mean = level[:, None] + g_t[None, :]
+    treated_after = treated[:, None] & after[None, :]
+    tau = _skol_tau(mean[treated_after & observed])
+    share = np.minimum(np.exp(mean + tau * treated_after + noise), 0.95)
+    hog = share >= SKOL_HOG_GRANS
+    # Three decimals; a share below the limit is rounded down so that it never reads 0,150.
+    value = np.where(hog, np.round(share, 3), np.floor(share * 1000) / 1000)
+
+    hog_rows: list[str] = []
+    pct_rows: list[str] = []
+    for i in range(n):
+        for t, period in enumerate(SKOL_PERIODS):
+            if observed[i, t]:
+                key = f"{groups[i]};{period};{ids[i]}"
+                hog_rows.append(f"hog_franvaro;{key};{int(hog[i, t])}")
+                pct_rows.append(f"franvaro_procent;{key};{_comma(value[i, t], 3)}")
+    lines = ["indikator;grupp;period;enhet;värde", *hog_rows, *pct_rows]
+    csv = ("\n".join(lines) + "\n").encode("utf-8")
+    yaml_text = SKOL_YAML.format(header=HEADER_COMMENT.format(seed=SEED), insatsstart=SKOL_INSATSSTART)
+    att_hog, att_share = _skol_att(tau, mean[treated_after & observed])
+    truth = {"hog_franvaro": att_hog, "franvaro_procent": att_share}
+    return yaml_text, csv, truth
+
+
+# --- Sofiamodellen -----------------------------------------------------------------------------
+
+SOFIA_INSATSSTART = "2019-01-01"
+SOFIA_MONTHS_BEFORE = 36
+SOFIA_MONTHS_AFTER = 24
+SOFIA_LEVEL = 12.0  # new placements per month before the intervention
+SOFIA_SEASON = 1.5  # amplitude: most placements in October, fewest in April
+SOFIA_EFFECT = -3.0  # true level change at insatsstart, no change in slope
+
+SOFIA_YAML = """\
+{header}#
+# Exempel på en avbruten tidsserie: en indikator per månad för hela kommunen, bara för
+# insatsgruppen, 36 månader före och 24 månader efter insatsstart. Med design: auto blir
+# analysen en avbruten tidsserie (its) med segmenterad regression.
+
+projekt: Sofiamodellen
+diarienummer: KSN-2018-1872
+ansvarig_nämnd: Socialnämnden
+handläggare: Maria Lindqvist
+insatsstart: {insatsstart}
+kommun: Uppsala kommun
+period: 2018–2021
+målgrupp: Barn 0–12 år i familjer där det finns problematiskt drickande eller drogbruk
+beskrivning: >-
+  Barn som växer upp i familjer med missbruk löper större risk att placeras utanför hemmet.
+  I Sofiamodellen samarbetar socialsekreterare från barnenheten och beroendeenheten inom
+  socialförvaltningen för att erbjuda familjen en särskild samtalsserie, med målet att
+  färre barn ska behöva placeras. Uppgifterna i utfall.csv är syntetiska och framtagna för
+  att visa verktyget; de bygger inte på uppgifter om verkliga barn eller familjer.
+datakälla: Nya placeringar av barn 0–12 år per månad ur verksamhetssystemet, hela kommunen
+
+indikatorer:
+  - id: placeringar
+    namn: Antal nya placeringar av barn utanför hemmet per månad
+    typ: antal
+    bättre: lägre
+    effektmål: -2       # två färre nya placeringar per månad
+    design: auto
+"""
+
+
+def _month(start_year: int, index: int) -> str:
+    return f"{start_year + index // 12}-{index % 12 + 1:02d}"
+
+
+def _sofiamodellen(rng: np.random.Generator) -> tuple[str, bytes, dict[str, float]]:
+    start_year = int(SOFIA_INSATSSTART[:4]) - SOFIA_MONTHS_BEFORE // 12
+    rows = ["indikator,grupp,period,värde"]
+    for k in range(SOFIA_MONTHS_BEFORE + SOFIA_MONTHS_AFTER):
+        month = k % 12 + 1
+        mean = SOFIA_LEVEL + SOFIA_SEASON * math.cos(2 * math.pi * (month - 10) / 12)
+        if k >= SOFIA_MONTHS_BEFORE:
+            mean += SOFIA_EFFECT
+        count = int(rng.poisson(mean))
+        rows.append(f"placeringar,insats,{_month(start_year, k)},{count}")
+    csv = ("\n".join(rows) + "\n").encode("utf-8")
+    yaml_text = SOFIA_YAML.format(header=HEADER_COMMENT.format(seed=SEED), insatsstart=SOFIA_INSATSSTART)
+    return yaml_text, csv, {"placeringar": SOFIA_EFFECT}
+
+
+# --- Supported Education -----------------------------------------------------------------------
+
+SE_INSATSSTART = "2017-10-01"
+SE_FORE = "2017-09-01"  # measurement at enrolment
+SE_EFTER = "2019-06-01"  # follow-up when the project ended
+SE_N = 24
+SE_GAIN_HOURS = 6.5  # expected change in hours per week in studies or work (before the floor at 0)
+SE_GAIN_SD = 4.0
+SE_STAY_ON_FS = 0.65  # chance that a participant on försörjningsstöd still is at follow-up
+SE_ENTER_FS = 0.05  # chance that a participant without försörjningsstöd gets it
+# Expected change in the share on försörjningsstöd: 0.5 * 0.65 + 0.5 * 0.05 - 0.5 = -0.15.
+
+SE_YAML = """\
+{header}#
+# Exempel på ett litet projekt utan jämförelsegrupp: 24 deltagare mätta en gång vid
+# inskrivning (före) och en gång vid projektets slut (efter). Med design: auto blir
+# analysen en parad före/efter-jämförelse (före_efter). Den visar förändringen hos
+# deltagarna, inte vad som hade hänt utan insatsen.
+# utfall.csv är sparad som Excel gör med "CSV (semikolonavgränsad)": Windows-1252,
+# semikolon och decimalkomma.
+
+projekt: Supported Education
+diarienummer: KSN-2017-0893
+ansvarig_nämnd: Arbetsmarknadsnämnden
+handläggare: Johan Berglund
+insatsstart: {insatsstart}
+kommun: Uppsala kommun
+period: 2017–2019
+målgrupp: Personer 18–35 år med psykisk funktionsnedsättning, utan pågående insatser enligt LSS
+beskrivning: >-
+  Unga vuxna med psykisk funktionsnedsättning står ofta långt från studier och arbete och
+  har i högre grad försörjningsstöd. Supported Education ger individuellt och flexibelt stöd
+  för att påbörja eller återvända till studier, i samverkan mellan arbetsmarknadsförvaltningen
+  och omsorgsförvaltningen. Uppgifterna i utfall.csv är syntetiska och framtagna för att visa
+  verktyget; de bygger inte på uppgifter om verkliga deltagare.
+datakälla: Deltagarnas egna uppgifter vid inskrivning och uppföljning samt försörjningsstödsregistret
+
+indikatorer:
+  - id: studietid
+    namn: Timmar per vecka i studier eller arbete
+    typ: medelvärde
+    bättre: högre
+    effektmål: 5        # fem timmar mer per vecka
+    design: auto
+  - id: forsorjningsstod
+    namn: Andel deltagare med försörjningsstöd
+    typ: andel          # 0 eller 1 per deltagare och mättillfälle
+    bättre: lägre
+    effektmål: -0.1     # tio procentenheter lägre andel
+    design: auto
+"""
+
+
+def _supported_education(rng: np.random.Generator) -> tuple[str, bytes, dict[str, float]]:
+    ids = [f"P{i:02d}" for i in range(1, SE_N + 1)]
+    idle = rng.random(SE_N) < 0.4  # neither studying nor working at enrolment
+    before = np.where(idle, 0.0, np.clip(rng.normal(5.0, 3.0, SE_N), 1.0, None))
+    after = np.clip(before + rng.normal(SE_GAIN_HOURS, SE_GAIN_SD, SE_N), 0.0, 40.0)
+    before, after = np.round(before * 2) / 2, np.round(after * 2) / 2  # half hours
+    fs_before = rng.random(SE_N) < 0.5
+    u = rng.random(SE_N)
+    fs_after = np.where(fs_before, u < SE_STAY_ON_FS, u < SE_ENTER_FS)
+
+    rows = ["indikator;grupp;period;enhet;värde"]
+    for i, unit in enumerate(ids):
+        rows.append(f"studietid;insats;{SE_FORE};{unit};{_comma(before[i], 1)}")
+        rows.append(f"studietid;insats;{SE_EFTER};{unit};{_comma(after[i], 1)}")
+    for i, unit in enumerate(ids):
+        rows.append(f"forsorjningsstod;insats;{SE_FORE};{unit};{int(fs_before[i])}")
+        rows.append(f"forsorjningsstod;insats;{SE_EFTER};{unit};{int(fs_after[i])}")
+    csv = ("\r\n".join(rows) + "\r\n").encode("cp1252")
+    yaml_text = SE_YAML.format(header=HEADER_COMMENT.format(seed=SEED), insatsstart=SE_INSATSSTART)
+    # Expected change given each participant's situation at enrolment (hours cannot go below 0).
+    gain = [_mean_positive(b + SE_GAIN_HOURS, SE_GAIN_SD) - b for b in before]
+    fs_change = np.where(fs_before, SE_STAY_ON_FS - 1.0, SE_ENTER_FS)
+    return yaml_text, csv, {"studietid": float(np.mean(gain)), "forsorjningsstod": float(np.mean(fs_change))}
+
+
+def _mean_positive(mu: float, sd: float) -> float:
+    """E[max(X, 0)] for X ~ N(mu, sd)."""
+    z = mu / sd
+    return mu * _norm_cdf(z) + sd * math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _comma(value: float, decimals: int) -> str:
+    """Format a number with a decimal comma, as Swedish Excel writes it."""
+    return f"{value:.{decimals}f}".replace(".", ",")
+
+
+def build_examples() -> dict[str, tuple[str, bytes, dict[str, float]]]:
+    """Generate every example in memory: slug -> (projekt.yaml text, utfall.csv bytes, true effects).
+
+    The true effects are the expected effects built into the data, per indicator, in the
+    units of ``värde`` (what a perfect estimator would find on average over new draws).
+    """
+    # One independent stream per example, so that changing one leaves the others as they are.
+    streams = np.random.default_rng(SEED).spawn(len(SLUGS))
+    makers = (_skolnarvaro, _sofiamodellen, _supported_education)
+    return {slug: make(rng) for slug, make, rng in zip(SLUGS, makers, streams, strict=True)}
+
+
+def write_examples(root: Path = INPUTS) -> list[Path]:
+    """(Re)write the example project folders ``root/<slug>/`` and return the written files.
+
+    Parameters
+    ----------
+    root
+        The folder that holds the project folders, by default the repository's ``inputs/``.
+
+    Returns
+    -------
+    list of Path
+        ``projekt.yaml`` and ``utfall.csv`` for each example, in the order of ``SLUGS``.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [p.name for p in write_examples(Path(tmp))][:2]
+    ['projekt.yaml', 'utfall.csv']
+    """
+    written: list[Path] = []
+    for slug, (yaml_text, csv, _truth) in build_examples().items():
+        folder = Path(root) / slug
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "projekt.yaml").write_bytes(yaml_text.encode("utf-8"))
+        (folder / "utfall.csv").write_bytes(csv)
+        written += [folder / "projekt.yaml", folder / "utfall.csv"]
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Skriv exempelprojekten (syntetiska data) under inputs/.")
+    parser.add_argument("--out", type=Path, default=INPUTS, help="mapp att skriva till (standard: inputs/)")
+    parser.add_argument("--visa-effekter", action="store_true", help="skriv ut de inbyggda sanna effekterna")
+    args = parser.parse_args(argv)
+    for path in write_examples(args.out):
+        print(path)
+    if args.visa_effekter:
+        for slug, (_yaml, _csv, truth) in build_examples().items():
+            for ind, value in truth.items():
+                print(f"{slug}\t{ind}\t{value:.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
