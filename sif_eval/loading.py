@@ -415,14 +415,17 @@ def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem
     return obs, path
 
 
-def load_project(project_dir: Path | str) -> LoadedProject:
-    """Load and validate a project folder; raise :class:`InputError` listing every problem."""
+def load_project(project_dir: Path | str, slug: str | None = None) -> LoadedProject:
+    """Load and validate a project folder; raise :class:`InputError` listing every problem.
+
+    ``slug`` overrides the folder name, for the archived copy inside a run folder.
+    """
     project_dir = Path(project_dir)
     problems: list[Problem] = []
     if not project_dir.is_dir():
         raise InputError(Problem(str(project_dir), "projektmappen finns inte.",
                                  hint="Ange en mapp under inputs/, t.ex. inputs/skolnarvaro."))
-    slug = project_dir.resolve().name
+    slug = slug or project_dir.resolve().name
     data = _read_yaml(project_dir / PROJECT_FILE, problems)
     project = _project_from_yaml(data, slug, problems) if data is not None else None
     obs, outcome_path = _outcomes(project_dir, project, problems)

@@ -79,8 +79,9 @@ def run_project(project_dir: Path | str, outputs: Path | str | None = None,
             pm.execute_notebook(
                 str(notebook), str(run_dir / paths.EXECUTED_NOTEBOOK),
                 parameters={"projektmapp": str(run_dir / paths.RUN_INPUTS), "utdatamapp": str(run_dir),
+                            "slug": loaded.project.slug,
                             "rapportdatum": report_date.isoformat()},
-                kernel_name=kernel, cwd=str(run_dir), progress_bar=False, log_output=False,
+                kernel_name=kernel, language="python", cwd=str(run_dir), progress_bar=False, log_output=False,
                 execution_timeout=NOTEBOOK_TIMEOUT_S, start_timeout=120,
             )
         except pm.PapermillExecutionError as exc:

@@ -1,0 +1,200 @@
+"""End to end through the command line: inputs → archived run with Word and PDF.
+
+The numbers in ``resultat.json`` are checked against calculations made here
+independently (pandas, scipy, statsmodels with explicit dummies).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from docx import Document
+from pypdf import PdfReader
+from scipy import stats
+
+from sif_eval import archive
+from sif_eval.errors import RunFailed
+from sif_eval.loading import load_project
+from sif_eval.runner import run_project
+from tests.conftest import INPUTS, PROJEKT_YAML, ROOT, write_project
+
+pytestmark = pytest.mark.integration
+
+CONTRACT_KEYS = {"indikator", "design", "skattning", "standardfel", "ki_låg", "ki_hög", "p_värde", "n_obs",
+                 "n_kluster", "se_typ"}
+
+
+def sif_eval(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sif_eval", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=600)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Run every bundled example once through the CLI; tests share the results."""
+    out = tmp_path_factory.mktemp("outputs")
+    done = {}
+    for slug in ("skolnarvaro", "sofiamodellen", "supported-education"):
+        proc = sif_eval("run", str(INPUTS / slug), "--outputs", str(out), "--rapportdatum", "2022-02-02")
+        assert proc.returncode == 0, proc.stderr
+        run_dir = Path(proc.stdout.strip().splitlines()[-1])
+        assert run_dir.parent == out / slug
+        done[slug] = run_dir
+    return done
+
+
+def result(run_dir: Path) -> dict:
+    return json.loads((run_dir / "resultat.json").read_text(encoding="utf-8"))
+
+
+def effect(run_dir: Path, ind: str) -> dict:
+    return next(e for e in result(run_dir)["effekter"] if e["indikator"] == ind)
+
+
+def docx_text(path: Path) -> str:
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    parts += [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    return " ".join("\n".join(parts).split())
+
+
+def pdf_text(path: Path) -> str:
+    return " ".join("\n".join(p.extract_text() for p in PdfReader(str(path)).pages).split())
+
+
+@pytest.mark.parametrize("slug", ["skolnarvaro", "sofiamodellen", "supported-education"])
+def test_run_folder_is_complete(runs, slug):
+    run_dir = runs[slug]
+    manifest = archive.read_manifest(run_dir)
+    assert manifest["status"] == "klar" and manifest["fel"] is None
+    assert manifest["renderare"].startswith("inbyggd")
+    assert manifest["parametrar"]["rapportdatum"] == "2022-02-02"
+    for rel, digest in manifest["indata"].items():
+        assert archive.sha256(run_dir / rel) == digest
+    assert (run_dir / "indata" / "projekt.yaml").read_bytes() == (INPUTS / slug / "projekt.yaml").read_bytes()
+    for rel in ("resultat.json", "effektutvardering.ipynb", "dokument/utvarderingsrapport.docx",
+                "dokument/utvarderingsrapport.pdf"):
+        assert rel in manifest["utdata"], rel
+    nb = nbformat.read(run_dir / "effektutvardering.ipynb", as_version=4)
+    assert nb.metadata["papermill"]["parameters"]["rapportdatum"] == "2022-02-02"
+    res = result(run_dir)
+    loaded = load_project(INPUTS / slug)
+    assert [e["indikator"] for e in res["effekter"]] == [i.id for i in loaded.project.indikatorer]
+    for e in res["effekter"]:
+        assert CONTRACT_KEYS <= set(e)
+        assert (run_dir / e["figur"]).is_file() and e["figur_alt"]
+    assert res["projekt"] == loaded.project.projekt and res["diarienummer"] == loaded.project.diarienummer
+
+
+def test_paired_before_after_equals_mean_of_differences(runs):
+    raw = pd.read_csv(INPUTS / "supported-education" / "utfall.csv", sep=";", decimal=",", encoding="cp1252")
+    sub = raw[raw["indikator"] == "studietid"].copy()
+    sub["efter"] = pd.to_datetime(sub["period"]) >= pd.Timestamp("2017-10-01")
+    wide = sub.pivot_table(index="enhet", columns="efter", values="värde")
+    diff = wide[True] - wide[False]
+    n = len(diff)
+    half = stats.t.ppf(0.975, n - 1) * diff.std(ddof=1) / np.sqrt(n)
+    e = effect(runs["supported-education"], "studietid")
+    assert e["design"] == "före_efter"
+    assert e["skattning"] == pytest.approx(diff.mean(), abs=1e-12)
+    assert e["ki_låg"] == pytest.approx(diff.mean() - half, rel=1e-9)
+    assert e["ki_hög"] == pytest.approx(diff.mean() + half, rel=1e-9)
+    assert e["n_obs"] == 2 * n
+
+
+def test_did_matches_dummy_variable_regression_with_clustered_errors(runs):
+    raw = pd.read_csv(INPUTS / "skolnarvaro" / "utfall.csv", sep=";", decimal=",")
+    sub = raw[raw["indikator"] == "hog_franvaro"].copy()
+    sub["efter"] = (pd.to_datetime(sub["period"]) >= pd.Timestamp("2018-08-01")).astype(int)
+    sub["treat"] = ((sub["grupp"] == "insats") & (sub["efter"] == 1)).astype(int)
+    fit = smf.ols("värde ~ treat + C(enhet) + C(period)", data=sub).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(sub["enhet"])[0]})
+    e = effect(runs["skolnarvaro"], "hog_franvaro")
+    assert e["design"] == "did" and e["se_typ"] == "kluster"
+    assert e["n_kluster"] == sub["enhet"].nunique()
+    assert e["n_obs"] == len(sub)
+    assert e["skattning"] == pytest.approx(fit.params["treat"], abs=1e-10)
+    # Unit fixed effects nested in the clusters are not counted in the small-sample correction (as
+    # Stata's reghdfe does); statsmodels' dummy model counts all of them. Convert and compare exactly.
+    n, k, g = len(sub), int(fit.df_model) + 1, sub["enhet"].nunique()
+    expected = fit.bse["treat"] * np.sqrt((n - k) / (n - (k - g + 1)))
+    assert e["standardfel"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_its_on_monthly_series(runs):
+    e = effect(runs["sofiamodellen"], "placeringar")
+    assert e["design"] == "its" and e["se_typ"] == "hac"
+    assert e["ki_låg"] < -3 < e["ki_hög"]  # the synthetic data's true level change is -3
+    assert e["skattning"] < 0
+
+
+def test_documents_carry_the_numbers(runs):
+    run_dir = runs["skolnarvaro"]
+    e = effect(run_dir, "hog_franvaro")
+    pe = f"{abs(e['skattning']) * 100:.1f}".replace(".", ",")
+    for text in (docx_text(run_dir / "dokument" / "utvarderingsrapport.docx"),
+                 pdf_text(run_dir / "dokument" / "utvarderingsrapport.pdf")):
+        assert "Utvärderingsrapport: Koordinatorer för ökad skolnärvaro" in text
+        assert "KSN-2018-0421" in text
+        assert f"minskade med {pe} procentenheter mer i insatsgruppen än i jämförelsegruppen" in text
+        assert "Skillnad-i-skillnader" in text
+    doc = Document(str(run_dir / "dokument" / "utvarderingsrapport.docx"))
+    assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"][0] == "Sammanfattning"
+
+
+def _outputs_listing(out: Path) -> list[Path]:
+    return sorted(p for p in out.rglob("*")) if out.exists() else []
+
+
+@pytest.mark.parametrize("csv,row,column,phrase", [
+    ("indikator;grupp;period\nind1;insats;2019\nind1;insats;2020\n", 1, "värde", "kolumnen 'värde' saknas"),
+    ("indikator;grupp;period;värde\nind1;insats;2019;0,3\nokand;insats;2020;0,2\n", 3, "indikator", "finns inte i projekt.yaml"),
+    ("indikator;grupp;period;värde\nind1;insats;2019;0,3\nind1;insats;2020;hög\n", 3, "värde", "'hög' är inget tal"),
+])
+def test_bad_input_exit_2_swedish_message_and_nothing_written(tmp_path, csv, row, column, phrase):
+    project = write_project(tmp_path / "inputs", csv)
+    out = tmp_path / "outputs"
+    proc = sif_eval("run", str(project), "--outputs", str(out))
+    assert proc.returncode == 2
+    assert f"utfall.csv, rad {row}, kolumn '{column}'" in proc.stderr
+    assert phrase in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+    assert not (out / "test").exists()
+
+
+def test_validera_reports_design_choice():
+    proc = sif_eval("validera", str(INPUTS / "skolnarvaro"))
+    assert proc.returncode == 0, proc.stderr
+    assert "hog_franvaro" in proc.stdout and "design did" in proc.stdout
+
+
+def test_failed_notebook_marks_run_failed_and_keeps_notebook(tmp_path):
+    project = write_project(tmp_path / "inputs", "indikator;grupp;period;värde\nind1;insats;2019;0,3\nind1;insats;2020;0,2\n",
+                            projekt=PROJEKT_YAML)
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('projektmapp = ""\nutdatamapp = ""\nrapportdatum = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("raise ValueError('avsiktligt fel')")]
+    broken = tmp_path / "trasig.ipynb"
+    nbformat.write(nb, broken)
+    earlier = tmp_path / "outputs" / "test" / "20000101T000000"
+    earlier.mkdir(parents=True)
+    (earlier / "manifest.json").write_text('{"status": "klar"}', encoding="utf-8")
+    with pytest.raises(RunFailed) as exc:
+        run_project(project, tmp_path / "outputs", "2022-02-02", notebook=broken)
+    run_dir = Path(exc.value.run_dir)
+    manifest = archive.read_manifest(run_dir)
+    assert manifest["status"] == "misslyckad"
+    assert "avsiktligt fel" in manifest["fel"]
+    executed = nbformat.read(run_dir / "effektutvardering.ipynb", as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert not (run_dir / "resultat.json").exists()
+    assert (earlier / "manifest.json").read_text(encoding="utf-8") == '{"status": "klar"}'
