@@ -97,6 +97,31 @@ def copy_inputs(files: list[Path] | tuple[Path, ...], run_dir: Path) -> dict[str
     return sums
 
 
+def copy_templates(source: paths.TemplateSet, run_dir: Path) -> tuple[paths.TemplateSet, dict[str, str]]:
+    """Archive the templates, notebooks and format options into ``<run>/mallar/``."""
+    dest_root = run_dir / paths.RUN_TEMPLATES
+    sums: dict[str, str] = {}
+    for f in source.files():
+        rel = f.relative_to(source.root)
+        target = dest_root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, target)
+        sums[f"{paths.RUN_TEMPLATES}/{rel.as_posix()}"] = sha256(target)
+    return paths.TemplateSet(dest_root), sums
+
+
+def environment_lock() -> dict[str, str]:
+    """Every installed distribution and its version: enough to rebuild the environment."""
+    from importlib.metadata import distributions
+
+    found: dict[str, str] = {}
+    for dist in distributions():
+        name = dist.metadata.get("Name")
+        if name:
+            found[name.lower()] = dist.version
+    return dict(sorted(found.items()))
+
+
 class Manifest:
     """The run's ``manifest.json``; rewritten atomically at each step."""
 
@@ -105,7 +130,7 @@ class Manifest:
         self.data = data
 
     @classmethod
-    def start(cls, run_dir: Path, kind: str, parameters: dict[str, Any]) -> Manifest:
+    def start(cls, run_dir: Path, kind: str, parameters: dict[str, Any], **extra: Any) -> Manifest:
         data = {
             "sif_eval_manifest": 1,
             "typ": kind,
@@ -117,11 +142,13 @@ class Manifest:
             "indata": {},
             "utdata": {},
             "versioner": package_versions(),
+            "miljö": environment_lock(),
             "plattform": {"system": platform.system(), "maskin": platform.machine(),
                           "python_implementation": platform.python_implementation(),
                           "executable": sys.executable},
             "renderare": None,
             "fel": None,
+            **extra,
         }
         m = cls(run_dir, data)
         m.save()

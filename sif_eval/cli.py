@@ -41,6 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("projekt", type=Path, help="projektmappen, t.ex. inputs/skolnarvaro")
     run.add_argument("--outputs", type=Path, default=None, help="var körningsmappar skapas (standard: outputs/)")
     run.add_argument("--rapportdatum", type=_date, default=None, help="datum i dokumenten, ÅÅÅÅ-MM-DD (standard: i dag)")
+    rep = sub.add_parser("reproduce", aliases=["reproducera"],
+                         help="kör en arkiverad körning igen från dess eget arkiv och jämför",
+                         description="Kontrollerar arkivets kontrollsummor, kör om från de arkiverade indata, mallarna "
+                         "och anteckningsboken till en ny körningsmapp och jämför resultat.json tal för tal och "
+                         "dokumenten byte för byte. Kod 0: identisk, 1: skiljer sig, 2: arkivet är skadat.",
+                         epilog="Exempel: sif-eval reproduce outputs/skolnarvaro/20220202T101500")
+    rep.add_argument("korning", type=Path, help="körningsmappen, outputs/<projekt>/<körnings-id>")
+    rep.add_argument("--outputs", type=Path, default=None, help="var den nya körningen skapas (standard: bredvid)")
     val = sub.add_parser("validera", help="kontrollera ett projekts indata utan att köra något",
                          epilog="Exempel: sif-eval validera inputs/skolnarvaro")
     val.add_argument("projekt", type=Path, help="projektmappen")
@@ -72,6 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "validera":
             return _validate(args.projekt)
+        if args.command in ("reproduce", "reproducera"):
+            from .reproduce import reproduce
+
+            comparison = reproduce(args.korning, args.outputs, progress=lambda msg: print(msg, file=sys.stderr))
+            print(comparison.verdict())
+            return 0 if comparison.identical else 1
         from .runner import run_project
 
         outcome = run_project(args.projekt, args.outputs, args.rapportdatum,

@@ -22,7 +22,7 @@ def kernel_dir() -> Path:
 def kernel_spec() -> dict:
     return {
         "argv": [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                 "--IPKernelApp.log_level=ERROR"],
+                 "--IPKernelApp.log_level=CRITICAL"],
         "display_name": "Python (sif-eval)",
         "language": "python",
         "metadata": {"debugger": True},

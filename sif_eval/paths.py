@@ -33,3 +33,34 @@ KERNEL_NAME = "sif-eval"
 def project_slug(project_dir: Path) -> str:
     """The slug is the folder's name: ``inputs/<slug>/``."""
     return Path(project_dir).resolve().name
+
+RUN_TEMPLATES = "mallar"  # the archived templates, notebook and _quarto.yml a run used
+
+
+class TemplateSet:
+    """A folder laid out like the repository's: ``templates/``, ``notebooks/``, ``_quarto.yml``.
+
+    A run copies the repository's set into ``<run>/mallar/`` and renders from
+    that copy, so reproducing a run uses exactly what it used, not today's files.
+    """
+
+    def __init__(self, root: Path = ROOT):
+        self.root = Path(root)
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def quarto_config(self) -> Path:
+        return self.root / "_quarto.yml"
+
+    def notebook(self, name: str = EFFECT_NOTEBOOK.name) -> Path:
+        return self.root / "notebooks" / name
+
+    def files(self) -> list[Path]:
+        """Every file a run depends on (templates, notebooks, format options)."""
+        found = [self.quarto_config]
+        for folder in (self.templates, self.root / "notebooks"):
+            found += sorted(p for p in folder.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts)
+        return found

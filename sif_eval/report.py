@@ -10,9 +10,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from . import paths, render
+from . import paths, render, texts
 from . import swedish as sv
-from . import texts
 from .model import Effect, ProjectResult
 
 REPORT_TEMPLATE = "utvarderingsrapport.md.j2"
@@ -97,16 +96,19 @@ def context(result: ProjectResult) -> dict[str, Any]:
     }
 
 
-def render_reports(result: ProjectResult, run_dir: Path, report_date: dt.date) -> list[render.Rendered]:
+def render_reports(result: ProjectResult, run_dir: Path, report_date: dt.date,
+                   templates: paths.TemplateSet | None = None) -> list[render.Rendered]:
     """Write the report's Markdown source and render it to Word and PDF in the run folder."""
+    templates = templates or paths.TemplateSet()
     ctx = context(result)
     title = f"Utvärderingsrapport: {result.projekt}"
     meta = {"title": render.escape_md(title), "author": render.escape_md(ctx["kommun"] or result.ansvarig_nämnd),
             "date": sv.date_header(report_date), "lang": "sv-SE",
             "kommun": render.escape_md(ctx["kommun"]), "diarienummer": render.escape_md(result.diarienummer)}
     source = render.write_source(REPORT_TEMPLATE, ctx, meta, run_dir / paths.RUN_SOURCES / "utvarderingsrapport.qmd",
-                                 filters=FILTERS)
+                                 filters=FILTERS, template_dir=templates.templates)
     alt = {Path(e.figur).name: e.figur_alt for e in result.effekter if e.figur and e.figur_alt}
     rendered = render.render(source, run_dir / paths.RUN_DOCUMENTS, report_date, title=title,
-                             author=ctx["kommun"] or result.ansvarig_nämnd, alt_texts=alt, root=run_dir)
+                             author=ctx["kommun"] or result.ansvarig_nämnd, alt_texts=alt, root=run_dir,
+                             config=templates.quarto_config)
     return [rendered]

@@ -44,9 +44,16 @@ def _parse_date(value: dt.date | str | None) -> dt.date:
 
 
 def run_project(project_dir: Path | str, outputs: Path | str | None = None,
-                report_date: dt.date | str | None = None, *,
-                notebook: Path | None = None, progress: Callable[[str], None] | None = None) -> RunOutcome:
-    """Validate, execute the notebook with Papermill, render the documents, archive it all."""
+                report_date: dt.date | str | None = None, *, templates: Path | None = None,
+                slug: str | None = None, notebook: Path | None = None, kind: str = "projekt",
+                extra_manifest: dict | None = None,
+                progress: Callable[[str], None] | None = None) -> RunOutcome:
+    """Validate, execute the notebook with Papermill, render the documents, archive it all.
+
+    ``templates`` is a folder laid out like the repository (``templates/``,
+    ``notebooks/``, ``_quarto.yml``); by default the repository itself.  It is
+    copied into the run folder first and everything is rendered from that copy.
+    """
     import papermill as pm
 
     t0 = time.perf_counter()
@@ -54,16 +61,16 @@ def run_project(project_dir: Path | str, outputs: Path | str | None = None,
     project_dir = Path(project_dir).resolve()
     outputs = Path(outputs).resolve() if outputs else paths.OUTPUTS
     report_date = _parse_date(report_date)
-    notebook = notebook or paths.EFFECT_NOTEBOOK
+    source_set = paths.TemplateSet(templates or paths.ROOT)
 
     say("Kontrollerar indata …")
-    loaded = load_project(project_dir)  # raises InputError before anything is written
+    loaded = load_project(project_dir, slug=slug)  # raises InputError before anything is written
     run_dir = archive.new_run_dir(outputs, loaded.project.slug)
-    params = {"projekt": str(project_dir), "rapportdatum": report_date.isoformat(),
-              "anteckningsbok": str(notebook.relative_to(paths.ROOT) if notebook.is_relative_to(paths.ROOT)
-                                    else notebook)}
-    manifest = archive.Manifest.start(run_dir, "projekt", params)
+    params = {"projekt": str(project_dir), "slug": loaded.project.slug, "rapportdatum": report_date.isoformat(),
+              "mallar": str(source_set.root), "anteckningsbok": (notebook or source_set.notebook()).name}
+    manifest = archive.Manifest.start(run_dir, kind, params, **(extra_manifest or {}))
     previous = signal.getsignal(signal.SIGTERM)
+    rendered: list = []
 
     def _terminated(signum, frame):  # a kill mid-run must leave the folder marked failed
         raise RunFailed("Körningen avbröts (SIGTERM).", str(run_dir))
@@ -73,14 +80,16 @@ def run_project(project_dir: Path | str, outputs: Path | str | None = None,
         signal.signal(signal.SIGTERM, _terminated)
     try:
         manifest.update(indata=archive.copy_inputs(loaded.files, run_dir))
+        run_set, template_sums = archive.copy_templates(source_set, run_dir)
+        manifest.update(mallar=template_sums)
+        nb_path = notebook or run_set.notebook()
         kernel = ensure_kernel()
         say("Kör anteckningsboken …")
         try:
             pm.execute_notebook(
-                str(notebook), str(run_dir / paths.EXECUTED_NOTEBOOK),
+                str(nb_path), str(run_dir / paths.EXECUTED_NOTEBOOK),
                 parameters={"projektmapp": str(run_dir / paths.RUN_INPUTS), "utdatamapp": str(run_dir),
-                            "slug": loaded.project.slug,
-                            "rapportdatum": report_date.isoformat()},
+                            "slug": loaded.project.slug, "rapportdatum": report_date.isoformat()},
                 kernel_name=kernel, language="python", cwd=str(run_dir), progress_bar=False, log_output=False,
                 execution_timeout=NOTEBOOK_TIMEOUT_S, start_timeout=120,
             )
@@ -89,17 +98,14 @@ def run_project(project_dir: Path | str, outputs: Path | str | None = None,
                             f"Se {run_dir / paths.EXECUTED_NOTEBOOK}.", str(run_dir)) from exc
         result = read_result(run_dir)
         say("Skapar dokument …")
-        rendered = render_reports(result, run_dir, report_date)
+        rendered = render_reports(result, run_dir, report_date, run_set)
         manifest.update(renderare=rendered[0].renderer if rendered else None,
-                        dokument=[str(r.docx.relative_to(run_dir)) for r in rendered]
-                        + [str(r.pdf.relative_to(run_dir)) for r in rendered])
+                        dokument=[str(p.relative_to(run_dir)) for r in rendered for p in (r.docx, r.pdf)])
         manifest.finish(archive.STATUS_DONE)
     except BaseException as exc:
         reason = str(exc) if isinstance(exc, SifEvalError) else f"{type(exc).__name__}: {exc}"
         manifest.finish(archive.STATUS_FAILED, reason)
-        if isinstance(exc, SifEvalError):
-            raise
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, SifEvalError | KeyboardInterrupt):
             raise
         raise RunFailed(f"Körningen misslyckades: {reason}", str(run_dir)) from exc
     finally:
