@@ -30,7 +30,7 @@ def analyse(loaded: LoadedProject, out_dir: Path | str, report_date: dt.date | s
         rows = obs[obs["indikator"] == ind.id].reset_index(drop=True)
         effect = analysis.estimate(rows, ind)
         fig_name = f"{ind.id}.png"
-        alt = figures.plot_effect(rows, effect, ind, fig_dir / fig_name)
+        alt = figures.plot_effect(rows, effect, ind, fig_dir / fig_name, insatsstart=project.insatsstart)
         effects.append(dataclasses.replace(effect, figur=f"{paths.RUN_FIGURES}/{fig_name}", figur_alt=alt))
     warnings = []
     if loaded.economy is None:
