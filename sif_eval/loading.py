@@ -20,13 +20,14 @@ import pandas as pd
 import yaml
 
 from .errors import InputError, Problem
-from .model import DESIGNS, DIRECTIONS, GROUPS, INDICATOR_TYPES, Indicator, Project
+from .model import DESIGNS, DIRECTIONS, GROUPS, INDICATOR_TYPES, Indicator, Municipality, Project
 
 PROJECT_FILE = "projekt.yaml"
 OUTCOME_CSV = "utfall.csv"
 OUTCOME_XLSX = "utfall.xlsx"
 OUTCOME_SHEET = "utfall"
 ECONOMY_CSV = "ekonomi.csv"
+MUNICIPALITY_FILE = "kommun.yaml"
 
 REQUIRED_KEYS = ("projekt", "diarienummer", "ansvarig_nämnd", "handläggare", "insatsstart", "indikatorer")
 OUTCOME_REQUIRED = ("indikator", "grupp", "period", "värde")
@@ -55,6 +56,7 @@ class LoadedProject:
     observations: pd.DataFrame
     files: tuple[Path, ...]
     economy: pd.DataFrame | None = None
+    municipality: Municipality = Municipality()
 
 
 # ---------------------------------------------------------------- projekt.yaml
@@ -415,6 +417,62 @@ def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem
     return obs, path
 
 
+def municipality_file(project_dir: Path) -> Path | None:
+    """The project's own kommun.yaml, else the one shared by all projects in inputs/."""
+    for candidate in (project_dir / MUNICIPALITY_FILE, project_dir.parent / MUNICIPALITY_FILE):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_municipality(path: Path | None, problems: list[Problem]) -> tuple[Municipality, list[Path]]:
+    """Read kommun.yaml (optional); return the values and the files to archive with the run."""
+    if path is None:
+        return Municipality(), []
+    data = _read_yaml(path, problems)
+    if data is None:
+        return Municipality(), [path]
+    files = [path]
+    signers: list[tuple[str, str]] = []
+    for i, item in enumerate(data.get("undertecknare") or [], start=1):
+        if not isinstance(item, dict) or not str(item.get("namn", "")).strip():
+            problems.append(Problem(MUNICIPALITY_FILE, f"undertecknare nr {i} ska ha 'namn' och 'titel'.",
+                                    column=f"undertecknare[{i}]"))
+            continue
+        signers.append((str(item["namn"]).strip(), str(item.get("titel", "")).strip()))
+    threshold = 5
+    if data.get("minsta_antal") not in (None, ""):
+        value = parse_number(data["minsta_antal"])
+        if value is None or value < 0 or value != int(value):
+            problems.append(Problem(MUNICIPALITY_FILE, f"'{data['minsta_antal']}' är inget heltal.",
+                                    column="minsta_antal", hint="Skriv t.ex. minsta_antal: 5"))
+        else:
+            threshold = int(value)
+    logo = None
+    if data.get("logotyp"):
+        logo_path = path.parent / str(data["logotyp"]).strip()
+        if logo_path.suffix.lower() != ".png" or not logo_path.is_file() or logo_path.parent != path.parent:
+            problems.append(Problem(MUNICIPALITY_FILE, f"logotypen '{data['logotyp']}' hittas inte som en PNG-fil "
+                                    "bredvid kommun.yaml.", column="logotyp",
+                                    hint="Lägg bilden i samma mapp som kommun.yaml och ange bara filnamnet."))
+        else:
+            logo = logo_path.name
+            files.append(logo_path)
+    send_to = data.get("beslutet_skickas_till") or []
+    municipality = Municipality(
+        kommun=str(data.get("kommun", "")).strip(),
+        förvaltning=str(data.get("forvaltning", "")).strip(),
+        adressat=str(data.get("adressat", "") or "Kommunstyrelsen").strip(),
+        fond=str(data.get("fond", "") or "Sociala investeringsfonden").strip(),
+        undertecknare=tuple(signers),
+        beslutet_skickas_till=tuple(str(x).strip() for x in send_to if str(x).strip())
+        if isinstance(send_to, list) else (),
+        logotyp=logo,
+        minsta_antal=threshold,
+    )
+    return municipality, files
+
+
 def load_project(project_dir: Path | str, slug: str | None = None) -> LoadedProject:
     """Load and validate a project folder; raise :class:`InputError` listing every problem.
 
@@ -435,7 +493,10 @@ def load_project(project_dir: Path | str, slug: str | None = None) -> LoadedProj
     economy = None
     if (project_dir / ECONOMY_CSV).exists():
         files.append(project_dir / ECONOMY_CSV)
+    municipality, municipality_files = load_municipality(municipality_file(project_dir), problems)
+    files += municipality_files
     if problems:
         raise InputError(problems, project=slug)
     assert project is not None and obs is not None
-    return LoadedProject(project=project, observations=obs, files=tuple(files), economy=economy)
+    return LoadedProject(project=project, observations=obs, files=tuple(files), economy=economy,
+                         municipality=municipality)

@@ -53,6 +53,20 @@ class Project:
 
 
 @dataclass(frozen=True)
+class Municipality:
+    """Who the documents come from and are signed by (``inputs/kommun.yaml``)."""
+
+    kommun: str = ""
+    förvaltning: str = ""
+    adressat: str = "Kommunstyrelsen"
+    fond: str = "Sociala investeringsfonden"
+    undertecknare: tuple[tuple[str, str], ...] = ()
+    beslutet_skickas_till: tuple[str, ...] = ()
+    logotyp: str | None = None  # file name inside the run's indata/
+    minsta_antal: int = 5
+
+
+@dataclass(frozen=True)
 class Effect:
     """The estimated effect of the intervention on one indicator.
 

@@ -178,12 +178,25 @@ def _resolve(config: Path | None, value: str) -> str:
     return str(p if p.is_absolute() else base / p)
 
 
+def front_matter(source: Path) -> dict[str, Any]:
+    """The YAML front matter of a Quarto markdown file."""
+    text = source.read_text(encoding="utf-8")
+    if not text.startswith("---\n"):
+        return {}
+    end = text.find("\n---\n", 4)
+    return (yaml.safe_load(text[4:end]) or {}) if end > 0 else {}
+
+
 def _render_builtin(source: Path, docx: Path, pdf: Path, opts: dict[str, Any], report_date: dt.date,
                     root: Path, config: Path | None) -> None:
     fmt = opts.get("format", {}) or {}
-    dopts, topts = fmt.get("docx", {}) or {}, fmt.get("typst", {}) or {}
+    meta = front_matter(source)
+    # A document's own front matter wins over _quarto.yml, as in Quarto.
+    dopts = {**(fmt.get("docx", {}) or {}), **{k: v for k, v in meta.items() if k in ("toc", "toc-depth")}}
+    topts = {**(fmt.get("typst", {}) or {}), **{k: v for k, v in meta.items() if k in ("toc", "toc-depth")}}
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(_epoch(report_date)))
-    common = ["--from", "markdown-smart", "--resource-path", str(source.parent),
+    filters = [arg for f in opts.get("filters", []) or [] for arg in ("--lua-filter", _resolve(config, f))]
+    common = [*filters, "--from", "markdown-smart", "--resource-path", str(source.parent),
               "--metadata", f"lang={opts.get('lang', 'sv-SE')}",
               "--metadata", f"toc-title={opts.get('toc-title', 'Innehåll')}"]
     dargs = [str(source), "--to", "docx", "--output", str(docx), *common]

@@ -10,9 +10,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from . import paths, render, texts
+from . import board_paper, paths, render, texts
 from . import swedish as sv
-from .model import Effect, ProjectResult
+from .model import Effect, Municipality, ProjectResult
 
 REPORT_TEMPLATE = "utvarderingsrapport.md.j2"
 
@@ -96,19 +96,45 @@ def context(result: ProjectResult) -> dict[str, Any]:
     }
 
 
+def _plain(text: str) -> str:
+    """Text safe inside a Typst string literal (PDF metadata): letters, digits and plain punctuation."""
+    return "".join(c for c in text if c.isalnum() or c in " -.,&()")
+
+
+def economy_text(result: ProjectResult) -> str:
+    """The board paper's Ekonomiska konsekvenser: what approving the evaluation costs."""
+    return "Förslaget till beslut har inga ekonomiska konsekvenser."
+
+
 def render_reports(result: ProjectResult, run_dir: Path, report_date: dt.date,
-                   templates: paths.TemplateSet | None = None) -> list[render.Rendered]:
-    """Write the report's Markdown source and render it to Word and PDF in the run folder."""
+                   templates: paths.TemplateSet | None = None,
+                   municipality: Municipality | None = None) -> list[render.Rendered]:
+    """Write each document's Markdown source and render it to Word and PDF in the run folder."""
     templates = templates or paths.TemplateSet()
+    municipality = municipality or Municipality(kommun=str(dict(result.extra).get("kommun", "")))
+    author = municipality.kommun or result.ansvarig_nämnd
     ctx = context(result)
-    title = f"Utvärderingsrapport: {result.projekt}"
-    meta = {"title": render.escape_md(title), "author": render.escape_md(ctx["kommun"] or result.ansvarig_nämnd),
-            "date": sv.date_header(report_date), "lang": "sv-SE",
-            "kommun": render.escape_md(ctx["kommun"]), "diarienummer": render.escape_md(result.diarienummer)}
-    source = render.write_source(REPORT_TEMPLATE, ctx, meta, run_dir / paths.RUN_SOURCES / "utvarderingsrapport.qmd",
-                                 filters=FILTERS, template_dir=templates.templates)
+    ctx["kommun"] = municipality.kommun or ctx["kommun"]
     alt = {Path(e.figur).name: e.figur_alt for e in result.effekter if e.figur and e.figur_alt}
-    rendered = render.render(source, run_dir / paths.RUN_DOCUMENTS, report_date, title=title,
-                             author=ctx["kommun"] or result.ansvarig_nämnd, alt_texts=alt, root=run_dir,
-                             config=templates.quarto_config)
-    return [rendered]
+    board = board_paper.context(result, municipality, report_date)
+    board.update(rekommendation=ctx["rekommendation"], ekonomi_text=economy_text(result))
+    board["rubrik"] = f"Utvärdering av {result.projekt}"
+    documents = [
+        ("utvarderingsrapport", REPORT_TEMPLATE, f"Utvärderingsrapport: {result.projekt}", ctx, True),
+        ("tjansteskrivelse", board_paper.BOARD_TEMPLATE, board["rubrik"], board, False),
+    ]
+    out = []
+    for stem, template, title, values, toc in documents:
+        # A board paper writes its title in the body, below the header fields, as the seeds do.
+        title_key = "title" if toc else "title-meta"
+        meta = {title_key: render.escape_md(title), "lang": "sv-SE", "toc": toc,
+                "kommun": render.escape_md(municipality.kommun), "diarienummer": render.escape_md(result.diarienummer)}
+        if toc:  # a report shows author and date under its title; a board paper has them in its header
+            meta.update(author=render.escape_md(author), date=sv.date_header(report_date))
+        else:
+            meta["author-meta"] = render.escape_md(_plain(author))
+        source = render.write_source(template, values, meta, run_dir / paths.RUN_SOURCES / f"{stem}.qmd",
+                                     filters=FILTERS, template_dir=templates.templates)
+        out.append(render.render(source, run_dir / paths.RUN_DOCUMENTS, report_date, title=title, author=author,
+                                 alt_texts=alt, root=run_dir, config=templates.quarto_config))
+    return out

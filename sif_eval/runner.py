@@ -98,7 +98,7 @@ def run_project(project_dir: Path | str, outputs: Path | str | None = None,
                             f"Se {run_dir / paths.EXECUTED_NOTEBOOK}.", str(run_dir)) from exc
         result = read_result(run_dir)
         say("Skapar dokument …")
-        rendered = render_reports(result, run_dir, report_date, run_set)
+        rendered = render_reports(result, run_dir, report_date, run_set, loaded.municipality)
         manifest.update(renderare=rendered[0].renderer if rendered else None,
                         dokument=[str(p.relative_to(run_dir)) for r in rendered for p in (r.docx, r.pdf)])
         manifest.finish(archive.STATUS_DONE)

@@ -198,3 +198,26 @@ def test_failed_notebook_marks_run_failed_and_keeps_notebook(tmp_path):
     assert any(o.get("ename") == "ValueError" for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert not (run_dir / "resultat.json").exists()
     assert (earlier / "manifest.json").read_text(encoding="utf-8") == '{"status": "klar"}'
+
+
+def test_board_paper_sections_clauses_and_header(runs):
+    run_dir = runs["skolnarvaro"]
+    doc = Document(str(run_dir / "dokument" / "tjansteskrivelse.docx"))
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings == ["Förslag till beslut", "Sammanfattning", "Ärendet", "Beredning", "Föredragning",
+                        "Ekonomiska konsekvenser", "Beslutsunderlag", "Beslutet skickas till"]
+    title = [p.text for p in doc.paragraphs if p.style.name == "Title"]
+    assert title == ["Utvärdering av Koordinatorer för ökad skolnärvaro"]
+    header = {r.cells[0].text: r.cells[1].text for r in doc.tables[0].rows}
+    assert header == {"Datum:": "2022-02-02", "Diarienummer:": "KSN-2018-0421", "Handläggare:": "Anna Andersson"}
+    paras = [p.text for p in doc.paragraphs]
+    clauses = [t for t in paras if t.startswith("att ")]
+    assert clauses[0] == "att godkänna utvärderingen av Koordinatorer för ökad skolnärvaro enligt ärendets bilaga 1,"
+    assert "Kommunstyrelsen beslutar" in paras
+    assert "Tjänsteskrivelse daterad 2 februari 2022" in paras
+    assert "Karin Exempelsson\nStadsdirektör" in paras
+    assert paras[-2:] == ["Utbildningsnämnden", "Kommunledningskontoret"]
+    assert doc.core_properties.title == "Utvärdering av Koordinatorer för ökad skolnärvaro"
+    text = pdf_text(run_dir / "dokument" / "tjansteskrivelse.pdf")
+    assert "Tjänsteskrivelse till kommunstyrelsen" in text and "1. att godkänna utvärderingen" in text
+    assert text.index("Förslag till beslut") < text.index("Sammanfattning") < text.index("Beslutet skickas till")
