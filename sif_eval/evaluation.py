@@ -11,8 +11,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from . import analysis, figures, paths
+from . import analysis, economics, figures, paths
 from .archive import write_json
+from .economics_figures import plot_cumulative, plot_tornado
 from .loading import LoadedProject
 from .model import ProjectResult
 
@@ -32,10 +33,22 @@ def analyse(loaded: LoadedProject, out_dir: Path | str, report_date: dt.date | s
         fig_name = f"{ind.id}.png"
         alt = figures.plot_effect(rows, effect, ind, fig_dir / fig_name, insatsstart=project.insatsstart)
         effects.append(dataclasses.replace(effect, figur=f"{paths.RUN_FIGURES}/{fig_name}", figur_alt=alt))
-    warnings = []
-    if loaded.economy is None:
-        warnings.append("Ingen ekonomisk kalkyl ingår ännu: projektet saknar ekonomi.csv eller så är den "
-                        "socioekonomiska kalkylen inte byggd i denna version.")
+    warnings: list[str] = []
+    directory = loaded.directory or Path(".")
+    settings = dict(project.extra)
+    settings.setdefault("kalkyl", None)  # marks this as projekt.yaml's keys, not a kalkyl section
+    budget = economics.load_budget(directory, settings)
+    calc = economics.calculate(directory, settings, effects)
+    kalkyl = None
+    if calc is not None:
+        kalkyl = calc.to_dict()
+        kalkyl["figur_kumulativ"] = f"{paths.RUN_FIGURES}/kalkyl_kumulativ.png"
+        kalkyl["figur_kumulativ_alt"] = plot_cumulative(calc, fig_dir / "kalkyl_kumulativ.png")
+        kalkyl["figur_tornado"] = f"{paths.RUN_FIGURES}/kalkyl_tornado.png"
+        kalkyl["figur_tornado_alt"] = plot_tornado(calc, fig_dir / "kalkyl_tornado.png")
+    if budget is None and calc is None:
+        warnings.append("Projektet saknar ekonomiska uppgifter (ekonomi.csv och en kalkyl i projekt.yaml eller "
+                        "kalkyl.yaml), så rapporten har ingen ekonomisk kalkyl.")
     result = ProjectResult(
         projekt=project.projekt,
         diarienummer=project.diarienummer,
@@ -48,7 +61,9 @@ def analyse(loaded: LoadedProject, out_dir: Path | str, report_date: dt.date | s
         varningar=tuple(warnings),
         beskrivning=project.beskrivning,
         målgrupp=project.målgrupp,
-        extra=tuple(project.extra),
+        ekonomi=None if budget is None else budget.to_dict(),
+        kalkyl=kalkyl,
+        extra=tuple((k, v) for k, v in project.extra if k not in ("kalkyl", "ekonomi")),
     )
     write_json(out_dir / paths.RESULT, result.to_dict())
     return result

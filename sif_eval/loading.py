@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from . import privacy
 from .errors import InputError, Problem
 from .model import DESIGNS, DIRECTIONS, GROUPS, INDICATOR_TYPES, Indicator, Municipality, Project
 
@@ -57,6 +58,7 @@ class LoadedProject:
     files: tuple[Path, ...]
     economy: pd.DataFrame | None = None
     municipality: Municipality = Municipality()
+    directory: Path | None = None
 
 
 # ---------------------------------------------------------------- projekt.yaml
@@ -64,29 +66,80 @@ class LoadedProject:
 
 def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     rel = path.name
-    if not path.exists():
+    if not path.is_file():
         problems.append(Problem(rel, "filen saknas.", hint="Skapa projekt.yaml i projektmappen (se README, Kom igång)."))
         return None
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
+        text = _decode(path.read_bytes())
+    except UnreadableFile as exc:
+        problems.append(Problem(rel, exc.message, hint="Spara filen som vanlig text (UTF-8), t.ex. från en textredigerare."))
+        return None
+    problems += privacy.scan_text(rel, text)  # the whole file is archived, comments included
     if not text.strip():
         problems.append(Problem(rel, "filen är tom.", hint="Fyll i projektets namn, diarienummer och indikatorer."))
         return None
-    try:
-        data = yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds only str/list/dict
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        problems.append(Problem(rel, f"YAML-syntaxen är felaktig ({getattr(exc, 'problem', exc)}).", row=row,
-                                hint="Kontrollera indrag och kolon på raden."))
+    data = _parse_yaml(rel, text, problems)
+    if data is None:
         return None
     if not isinstance(data, dict):
         problems.append(Problem(rel, "filen ska innehålla nycklar som 'projekt:' och 'indikatorer:'."))
         return None
     return {fold(k): v for k, v in data.items()}
+
+
+def _parse_yaml(rel: str, text: str, problems: list[Problem]) -> Any:
+    """Parse with BaseLoader (strings, lists, maps only), refusing what YAML would do silently.
+
+    Aliases (``*namn``) are refused, so a few lines cannot expand into
+    gigabytes; a key given twice is refused instead of the last one winning.
+    """
+    hint = "Kontrollera indrag och kolon på raden."
+    try:
+        for event in yaml.parse(text, Loader=yaml.BaseLoader):
+            if isinstance(event, yaml.AliasEvent):
+                problems.append(Problem(rel, "YAML-alias (*namn) stöds inte.", row=event.start_mark.line + 1,
+                                        hint="Skriv ut värdet i stället för att hänvisa till ett &ankare."))
+                return None
+        dupes = _duplicate_keys(yaml.compose(text, Loader=yaml.BaseLoader))
+        for key, line in dupes:
+            problems.append(Problem(rel, f"nyckeln '{_show(key)}' finns två gånger.", row=line, column=_show(key),
+                                    hint="Ta bort den ena; annars skulle den sista tyst gälla."))
+        if dupes:
+            return None
+        return yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds only str/list/dict
+    except yaml.reader.ReaderError as exc:
+        row = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        problems.append(Problem(rel, f"filen innehåller ett otillåtet styrtecken (U+{ord(exc.character):04X})."
+                                if isinstance(exc.character, str) else "filen innehåller otillåtna tecken.",
+                                row=row, hint="Ta bort tecknet; det syns ofta inte i en textredigerare."))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        problems.append(Problem(rel, f"YAML-syntaxen är felaktig ({getattr(exc, 'problem', None) or 'okänt fel'}).",
+                                row=row, hint=hint))
+    except RecursionError:
+        problems.append(Problem(rel, "filen är för djupt nästlad för att vara en projektbeskrivning.", hint=hint))
+    return None
+
+
+def _duplicate_keys(node: Any) -> list[tuple[str, int]]:
+    """Keys given twice (after folding) in any mapping of a composed YAML document."""
+    found: list[tuple[str, int]] = []
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in current.value:
+                name = fold(key.value) if isinstance(key, yaml.ScalarNode) else None
+                if name is not None and name in seen:
+                    found.append((str(key.value), key.start_mark.line + 1))
+                if name is not None:
+                    seen.add(name)
+                stack.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return sorted(found, key=lambda kv: kv[1])
 
 
 def parse_number(text: Any) -> float | None:
@@ -95,7 +148,9 @@ def parse_number(text: Any) -> float | None:
         return None
     if isinstance(text, int | float):
         return float(text)
-    s = str(text).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("\u2212", "-")
+    s = str(text).strip().replace("\u2212", "-")
+    for space in (" ", "\u00a0", "\u202f", "\u2009"):  # thousands: space, NBSP, narrow NBSP, thin space
+        s = s.replace(space, "")
     if not s:
         return None
     if "," in s and "." in s:
@@ -126,15 +181,57 @@ def parse_date(text: Any) -> dt.date | None:
         return None
 
 
+MAX_DESCRIPTION = 20_000  # characters in 'beskrivning': pages of text, not a pasted report
+MAX_TEXT = 2_000  # characters in any other value of projekt.yaml
+MAX_CELL = 1_000  # characters in a table cell
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_INDICATOR_ID = re.compile(r"[^\W_][\w-]{0,63}")  # it names a figure file: no dots, slashes or spaces
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """A value fit to quote in a message: control characters made visible, long text cut."""
+    text = _BIDI.sub("?", _CONTROL.sub("?", str(value)))
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} tecken)"
+
+
+def _hidden_char(text: str) -> str | None:
+    m = _CONTROL.search(text) or _BIDI.search(text)
+    return f"U+{ord(m.group(0)):04X}" if m else None
+
+
+def _check_texts(rel: str, data: Any, problems: list[Problem], where: str = "") -> None:
+    """Refuse values no document needs: megabytes of text, control and text-direction characters."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            _check_texts(rel, value, problems, f"{where}.{key}" if where else str(key))
+        return
+    if isinstance(data, list):
+        for i, value in enumerate(data, start=1):
+            _check_texts(rel, value, problems, f"{where}[{i}]")
+        return
+    text = str(data)
+    limit = MAX_DESCRIPTION if fold(where) == "beskrivning" else MAX_TEXT
+    if len(text) > limit:
+        problems.append(Problem(rel, f"texten är {len(text):,} tecken lång; högst {limit:,} tillåts.".replace(",", "\u00a0"),
+                                column=_show(where), hint="Korta texten; längre underlag hör hemma i en bilaga."))
+    hidden = _hidden_char(text)
+    if hidden:
+        problems.append(Problem(rel, f"texten innehåller ett osynligt styrtecken ({hidden}) som kan ändra hur den "
+                                "visas.", column=_show(where), hint="Skriv om texten utan att klistra in den, "
+                                "eller ta bort tecknet."))
+
+
 def _project_from_yaml(data: dict[str, Any], slug: str, problems: list[Problem]) -> Project | None:
     rel = PROJECT_FILE
+    _check_texts(rel, data, problems)
     for key in REQUIRED_KEYS:
         if fold(key) not in data or data[fold(key)] in ("", None, []):
             problems.append(Problem(rel, f"nyckeln '{key}' saknas eller är tom.", column=key,
                                     hint=f"Lägg till '{key}:' med ett värde."))
     start = parse_date(data.get("insatsstart", ""))
     if "insatsstart" in data and start is None:
-        problems.append(Problem(rel, f"'{data['insatsstart']}' är inget giltigt datum.", column="insatsstart",
+        problems.append(Problem(rel, f"'{_show(data['insatsstart'])}' är inget giltigt datum.", column="insatsstart",
                                 hint="Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2018-08-15."))
     indicators = _indicators(data.get("indikatorer"), problems)
     if any(p.file == rel for p in problems):
@@ -180,6 +277,11 @@ def _indicators(raw: Any, problems: list[Problem]) -> list[Indicator]:
         if not ind_id:
             problems.append(Problem(rel, f"indikator nr {i} saknar 'id'.", column=f"{where}.id"))
             continue
+        if not _INDICATOR_ID.fullmatch(ind_id):
+            problems.append(Problem(rel, f"id '{_show(ind_id)}' får bara innehålla bokstäver, siffror, _ och - "
+                                    "(högst 64 tecken).", column=f"{where}.id",
+                                    hint="Skriv t.ex. hog_franvaro; id:t blir ett filnamn för indikatorns figur."))
+            continue
         if ind_id in seen:
             problems.append(Problem(rel, f"indikatorn '{ind_id}' finns två gånger.", column=f"{where}.id",
                                     hint="Varje id får bara förekomma en gång."))
@@ -195,7 +297,7 @@ def _indicators(raw: Any, problems: list[Problem]) -> list[Indicator]:
             canon = allowed.get(fold(given))
             if canon is None:
                 label = {"battre": "bättre"}.get(key, key)
-                problems.append(Problem(rel, f"'{given}' är inget tillåtet värde för '{label}' (indikator '{ind_id}').",
+                problems.append(Problem(rel, f"'{_show(given)}' är inget tillåtet värde för '{label}' (indikator '{ind_id}').",
                                         column=f"{where}.{label}",
                                         hint="Tillåtna värden: " + ", ".join(sorted(set(allowed.values()))) + "."))
                 canon = default
@@ -204,7 +306,7 @@ def _indicators(raw: Any, problems: list[Problem]) -> list[Indicator]:
         if item.get("effektmal") not in (None, ""):
             target = parse_number(item["effektmal"])
             if target is None:
-                problems.append(Problem(rel, f"effektmålet '{item['effektmal']}' är inget tal (indikator '{ind_id}').",
+                problems.append(Problem(rel, f"effektmålet '{_show(item['effektmal'])}' är inget tal (indikator '{ind_id}').",
                                         column=f"{where}.effektmål", hint="Skriv t.ex. -0.05 eller -0,05."))
         out.append(Indicator(id=ind_id, namn=str(item.get("namn", ind_id)).strip() or ind_id, typ=values["typ"],
                              bättre=values["battre"], effektmål=target, design=values["design"]))
@@ -214,11 +316,46 @@ def _indicators(raw: Any, problems: list[Problem]) -> list[Indicator]:
 # ---------------------------------------------------------------- tables
 
 
-def _decode(raw: bytes) -> str:
+class UnreadableFile(ValueError):
+    """A file that is not what its name says (binary, a workbook named .csv, text named .xlsx)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def detect_encoding(raw: bytes) -> str:
+    """UTF-16 with a BOM (Excel's "Unicode text"), UTF-8 with or without BOM, else Windows-1252."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
     try:
-        return raw.decode("utf-8-sig")
+        raw.decode("utf-8")
     except UnicodeDecodeError:
-        return raw.decode("cp1252")
+        return "cp1252"
+    return "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
+
+
+def _decode(raw: bytes) -> str:
+    """Bytes to text, refusing what is not text at all (so a message, not a mojibake table)."""
+    if raw.startswith(b"PK\x03\x04"):
+        raise UnreadableFile("filen är en Excel-arbetsbok eller annan zip-fil, inte en textfil (CSV).")
+    try:
+        text = raw.decode(detect_encoding(raw))
+    except UnicodeError:
+        raise UnreadableFile("filen är varken UTF-8 eller Windows-1252 och ser ut att vara binär.") from None
+    text = text.removeprefix("\ufeff")
+    controls = sum(1 for ch in text[:100_000] if ch < " " and ch not in "\t\r\n")
+    if "\x00" in text or controls > max(3, len(text[:100_000]) // 100):
+        raise UnreadableFile("filen innehåller binära data och är ingen textfil (CSV).")
+    return text
+
+
+def sniff_separator(text: str) -> str:
+    """Semicolon, tab or comma: the one the first non-blank line uses most (semicolon wins a tie)."""
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    counts = {sep: first.count(sep) for sep in (";", "\t", ",")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] > 0 else ","
 
 
 def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -230,12 +367,7 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[tu
     if path.suffix.lower() == ".xlsx":
         return _read_xlsx(path, sheet or path.stem)
     text = _decode(path.read_bytes())
-    lines = text.splitlines()
-    first = next((ln for ln in lines if ln.strip()), "")
-    sep = ";" if first.count(";") >= first.count(",") and first.count(";") > 0 else ","
-    if sep == "," and first.count("\t") > first.count(","):
-        sep = "\t"
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(text))
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
     for cells in reader:
@@ -251,7 +383,14 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[tu
 def _read_xlsx(path: Path, sheet: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     import openpyxl
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - zipfile, openpyxl and lxml each raise their own
+        head = path.read_bytes()[:4096]
+        if not head.startswith(b"PK"):
+            raise UnreadableFile("filen heter .xlsx men är ingen Excel-arbetsbok"
+                                 + ("; den ser ut att vara en textfil." if head and b"\x00" not in head else ".")) from None
+        raise UnreadableFile("Excel-arbetsboken är skadad eller kan inte läsas.") from None
     names = {fold(n): n for n in wb.sheetnames}
     ws = wb[names[fold(sheet)]] if fold(sheet) in names else wb[wb.sheetnames[0]]
     header: list[str] | None = None
@@ -309,6 +448,29 @@ def parse_period(text: str) -> tuple[dt.date, str] | None:
     return None
 
 
+def _odd_cells(rel: str, rownum: int, header: list[str], cells: list[str]) -> list[Problem]:
+    """Cells no valid row has: a value without a column heading, megabytes of text, control characters."""
+    found: list[Problem] = []
+    for i, text in enumerate(cells):
+        if not text:
+            continue
+        name = header[i] if i < len(header) and header[i] else None
+        if name is None:
+            found.append(Problem(rel, f"värdet '{_show(text, 20)}' står i kolumn nr {i + 1}, som saknar rubrik.",
+                                 row=rownum, column=f"nr {i + 1}",
+                                 hint="Ge kolumnen en rubrik eller ta bort värdet. Är det ett decimaltal med komma i "
+                                 "en kommaseparerad fil? Använd semikolon som avgränsare eller decimalpunkt."))
+        elif len(text) > MAX_CELL:
+            found.append(Problem(rel, f"cellen är {len(text)} tecken lång; högst {MAX_CELL} tillåts.", row=rownum,
+                                 column=_show(name), hint="Kontrollera att filen är rätt sparad; en cell ska hålla "
+                                 "ett värde, inte ett helt dokument."))
+        elif _hidden_char(text):
+            found.append(Problem(rel, f"cellen innehåller ett osynligt styrtecken ({_hidden_char(text)}).",
+                                 row=rownum, column=_show(name), hint="Ta bort tecknet; det kommer ofta från "
+                                 "inklistrad text ur ett annat system."))
+    return found
+
+
 def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem]) -> tuple[pd.DataFrame | None, Path | None]:
     csv_path, xlsx_path = project_dir / OUTCOME_CSV, project_dir / OUTCOME_XLSX
     path = csv_path if csv_path.exists() else xlsx_path if xlsx_path.exists() else None
@@ -320,18 +482,28 @@ def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem
     try:
         header, rows = read_table(path, OUTCOME_SHEET)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
-        problems.append(Problem(rel, f"filen kan inte läsas ({type(exc).__name__}).",
-                                hint="Spara filen som CSV (UTF-8) eller som Excel-arbetsbok (.xlsx)."))
+        reason = exc.message if isinstance(exc, UnreadableFile) else f"filen kan inte läsas ({type(exc).__name__})."
+        problems.append(Problem(rel, reason, hint="Spara filen från Excel som CSV (UTF-8, semikolonavgränsad) med "
+                                "namnet utfall.csv, eller som Excel-arbetsbok med namnet utfall.xlsx."))
         return None, path
+    problems += privacy.scan_rows(rel, header, rows, project_dir)
     if not header:
         problems.append(Problem(rel, "filen är tom.", hint="Första raden ska vara rubriker: indikator;grupp;period;värde."))
         return None, path
-    col_index = {fold(h): i for i, h in enumerate(header)}
+    col_index: dict[str, int] = {}
+    twice = False
+    for i, h in enumerate(header):
+        if fold(h) in col_index and fold(h):
+            twice = True
+            problems.append(Problem(rel, f"kolumnen '{_show(h)}' finns två gånger (kolumn nr {col_index[fold(h)] + 1} "
+                                    f"och {i + 1}).", row=1, column=_show(h), hint="Ta bort eller byt namn på den ena."))
+        col_index.setdefault(fold(h), i)
     missing = [c for c in OUTCOME_REQUIRED if fold(c) not in col_index]
+    shown = ", ".join(_show(h, 40) for h in header[:12] if h) + (" …" if len(header) > 12 else "")
     for c in missing:
-        problems.append(Problem(rel, f"kolumnen '{c}' saknas (rubrikerna är: {', '.join(header)}).", row=1, column=c,
+        problems.append(Problem(rel, f"kolumnen '{c}' saknas (rubrikerna är: {shown}).", row=1, column=c,
                                 hint="Lägg till kolumnen eller rätta rubrikens stavning."))
-    if missing:
+    if missing or twice:
         return None, path
     if not rows:
         problems.append(Problem(rel, "filen har rubriker men inga datarader.", row=2))
@@ -348,27 +520,32 @@ def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem
         return cells[i].strip() if i is not None and i < len(cells) else ""
 
     for rownum, cells in rows:
+        odd = _odd_cells(rel, rownum, header, cells)
+        if odd:
+            problems += odd
+            bad_rows += 1
+            continue
         before = len(problems)
         ind = cell(cells, "indikator")
         if not ind:
             problems.append(Problem(rel, "indikator saknas.", row=rownum, column="indikator"))
         elif project and ind not in indicators:
-            problems.append(Problem(rel, f"indikatorn '{ind}' finns inte i projekt.yaml.", row=rownum, column="indikator",
+            problems.append(Problem(rel, f"indikatorn '{_show(ind)}' finns inte i projekt.yaml.", row=rownum, column="indikator",
                                     hint="Kända id: " + ", ".join(indicators) + "."))
         grp_raw = cell(cells, "grupp")
         grp = _GROUP_BY_FOLD.get(fold(grp_raw))
         if grp is None:
-            problems.append(Problem(rel, f"gruppen '{grp_raw}' är okänd.", row=rownum, column="grupp",
+            problems.append(Problem(rel, f"gruppen '{_show(grp_raw)}' är okänd.", row=rownum, column="grupp",
                                     hint="Skriv 'insats' eller 'jämförelse'."))
         per_raw = cell(cells, "period")
         per = parse_period(per_raw)
         if per is None:
-            problems.append(Problem(rel, f"perioden '{per_raw}' är ogiltig.", row=rownum, column="period",
+            problems.append(Problem(rel, f"perioden '{_show(per_raw)}' är ogiltig.", row=rownum, column="period",
                                     hint="Skriv 2021-03-15 (dag), 2021-03 (månad), 2021-Q3 (kvartal) eller 2021 (år)."))
         val_raw = cell(cells, "värde")
         val = parse_number(val_raw)
         if val is None:
-            problems.append(Problem(rel, f"värdet '{val_raw}' är inget tal.", row=rownum, column="värde",
+            problems.append(Problem(rel, f"värdet '{_show(val_raw)}' är inget tal.", row=rownum, column="värde",
                                     hint="Skriv ett tal, t.ex. 0,25 eller 12."))
         elif ind in indicators and indicators[ind].typ == "andel" and not 0 <= val <= 1:
             problems.append(Problem(rel, f"värdet {val_raw} är ingen andel mellan 0 och 1 (indikatorn '{ind}' har typ andel).",
@@ -378,7 +555,7 @@ def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem
         if "antal" in col_index and cell(cells, "antal"):
             antal = parse_number(cell(cells, "antal"))
             if antal is None or antal < 0:
-                problems.append(Problem(rel, f"antal '{cell(cells, 'antal')}' är inget icke-negativt tal.", row=rownum,
+                problems.append(Problem(rel, f"antal '{_show(cell(cells, 'antal'))}' är inget icke-negativt tal.", row=rownum,
                                         column="antal"))
         if len(problems) > before:
             bad_rows += 1
@@ -487,16 +664,21 @@ def load_project(project_dir: Path | str, slug: str | None = None) -> LoadedProj
     data = _read_yaml(project_dir / PROJECT_FILE, problems)
     project = _project_from_yaml(data, slug, problems) if data is not None else None
     obs, outcome_path = _outcomes(project_dir, project, problems)
+    is_xlsx = outcome_path is not None and outcome_path.suffix.lower() == ".xlsx"
+    scanned = {PROJECT_FILE, MUNICIPALITY_FILE} | ({outcome_path.name} if outcome_path and not is_xlsx else set())
+    problems += privacy.scan_folder(project_dir, scanned, {outcome_path.name: OUTCOME_SHEET} if is_xlsx else None)
     files = [project_dir / PROJECT_FILE]
     if outcome_path is not None:
         files.append(outcome_path)
-    economy = None
-    if (project_dir / ECONOMY_CSV).exists():
-        files.append(project_dir / ECONOMY_CSV)
     municipality, municipality_files = load_municipality(municipality_file(project_dir), problems)
     files += municipality_files
+    if project is not None:
+        from . import economics  # economics reads tables with this module's helpers
+
+        problems += economics.validate(project_dir, dict(project.extra))
+        files += [f for f in economics.economics_files(project_dir) if f not in files]
     if problems:
         raise InputError(problems, project=slug)
     assert project is not None and obs is not None
-    return LoadedProject(project=project, observations=obs, files=tuple(files), economy=economy,
-                         municipality=municipality)
+    return LoadedProject(project=project, observations=obs, files=tuple(files), municipality=municipality,
+                         directory=project_dir.resolve())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
 from typing import Any
 
 DESIGNS = ("auto", "före_efter", "did", "its")
@@ -115,6 +116,8 @@ class ProjectResult:
     varningar: tuple[str, ...] = ()
     beskrivning: str = ""
     målgrupp: str = ""
+    ekonomi: Mapping[str, Any] | None = None  # budget against outcome (economics.Budget.to_dict())
+    kalkyl: Mapping[str, Any] | None = None  # socio-economic calculation (economics.Calculation.to_dict())
     extra: tuple[tuple[str, Any], ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
@@ -131,6 +134,10 @@ class ProjectResult:
             "effekter": [_effect_to_dict(e) for e in self.effekter],
             "varningar": list(self.varningar),
         }
+        if self.ekonomi is not None:
+            out["ekonomi"] = self.ekonomi
+        if self.kalkyl is not None:
+            out["kalkyl"] = self.kalkyl
         for k, v in self.extra:
             out.setdefault(k, v)
         return out

@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from . import board_paper, paths, render, texts
+from . import board_paper, economy_text, paths, render, texts
 from . import swedish as sv
 from .model import Effect, Municipality, ProjectResult
 
@@ -92,6 +92,9 @@ def context(result: ProjectResult) -> dict[str, Any]:
         "effekter": effects,
         "designer": designs,
         "rekommendation": recommendation(result.effekter),
+        "budget": economy_text.budget_context(result.ekonomi),
+        "kalkyl": economy_text.calculation_context(result.kalkyl),
+        "n_fig": len([e for e in result.effekter if e.figur]),
         "n_indikatorer": sv.count_noun(len(result.effekter), "indikator", "indikatorer"),
     }
 
@@ -99,11 +102,6 @@ def context(result: ProjectResult) -> dict[str, Any]:
 def _plain(text: str) -> str:
     """Text safe inside a Typst string literal (PDF metadata): letters, digits and plain punctuation."""
     return "".join(c for c in text if c.isalnum() or c in " -.,&()")
-
-
-def economy_text(result: ProjectResult) -> str:
-    """The board paper's Ekonomiska konsekvenser: what approving the evaluation costs."""
-    return "Förslaget till beslut har inga ekonomiska konsekvenser."
 
 
 def render_reports(result: ProjectResult, run_dir: Path, report_date: dt.date,
@@ -116,8 +114,13 @@ def render_reports(result: ProjectResult, run_dir: Path, report_date: dt.date,
     ctx = context(result)
     ctx["kommun"] = municipality.kommun or ctx["kommun"]
     alt = {Path(e.figur).name: e.figur_alt for e in result.effekter if e.figur and e.figur_alt}
+    if result.kalkyl:
+        for key in ("figur_kumulativ", "figur_tornado"):
+            if result.kalkyl.get(key):
+                alt[Path(result.kalkyl[key]).name] = result.kalkyl.get(f"{key}_alt") or ""
     board = board_paper.context(result, municipality, report_date)
-    board.update(rekommendation=ctx["rekommendation"], ekonomi_text=economy_text(result))
+    board.update(rekommendation=ctx["rekommendation"],
+                 ekonomi_text=economy_text.board_economy_text(result.ekonomi, result.kalkyl))
     board["rubrik"] = f"Utvärdering av {result.projekt}"
     documents = [
         ("utvarderingsrapport", REPORT_TEMPLATE, f"Utvärderingsrapport: {result.projekt}", ctx, True),

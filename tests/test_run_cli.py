@@ -221,3 +221,24 @@ def test_board_paper_sections_clauses_and_header(runs):
     text = pdf_text(run_dir / "dokument" / "tjansteskrivelse.pdf")
     assert "Tjänsteskrivelse till kommunstyrelsen" in text and "1. att godkänna utvärderingen" in text
     assert text.index("Förslag till beslut") < text.index("Sammanfattning") < text.index("Beslutet skickas till")
+
+
+def test_economics_in_result_and_documents(runs):
+    run_dir = runs["skolnarvaro"]
+    res = result(run_dir)
+    k = res["kalkyl"]
+    for key in ("kostnad_kr", "nytta_nuvärde_kr", "nettonuvärde_kr", "nytta_per_krona", "återbetalningstid_år",
+                "sannolikhet_lönsam", "återföring"):
+        assert key in k, key
+    assert k["nettonuvärde_kr"] == pytest.approx(k["nytta_nuvärde_kr"] - k["kostnad_nuvärde_kr"], abs=0.02)
+    assert (run_dir / k["figur_kumulativ"]).is_file() and (run_dir / k["figur_tornado"]).is_file()
+    assert res["ekonomi"]["utfall_kr"] == 690000 + 1812000
+    from sif_eval import swedish as sv
+
+    npv = " ".join(sv.kronor(k["nettonuvärde_kr"]).split())
+    report = docx_text(run_dir / "dokument" / "utvarderingsrapport.docx")
+    assert f"ett nettonuvärde på {npv}" in report
+    assert "Projektet har använt 2 502 000 kronor av budgeterade 2 550 000 kronor" in report
+    assert "Återföring till fonden" in report and "Utbetalningsplan" in report
+    board = docx_text(run_dir / "dokument" / "tjansteskrivelse.docx")
+    assert f"ett nettonuvärde på {npv}" in board
