@@ -42,9 +42,7 @@ def summary_sentences(effects: tuple[Effect, ...]) -> list[str]:
 
 
 def context(result: ProjectResult, municipality: Municipality, report_date: dt.date) -> dict[str, Any]:
-    extra = dict(result.extra)
-    preparation = [(label, str(extra[key]).strip()) for key, label in _PREPARATION_KEYS if str(extra.get(key, "")).strip()]
-    missing = [label.lower() for key, label in _PREPARATION_KEYS if not str(extra.get(key, "")).strip()]
+    given, missing = preparation(result)
     send_to = [result.ansvarig_nämnd] + [x for x in municipality.beslutet_skickas_till if x != result.ansvarig_nämnd]
     return {
         "r": result,
@@ -56,8 +54,36 @@ def context(result: ProjectResult, municipality: Municipality, report_date: dt.d
         "sammanfattning": summary_sentences(result.effekter),
         "n_indikatorer": sv.count_noun(len(result.effekter), "indikator", "indikatorer"),
         "insatsstart_text": sv.date_text(result.insatsstart),
-        "beredning": preparation,
-        "beredning_saknas": sv.join_list(missing) if missing else "",
+        "beredning": given,
+        "beredning_saknas": missing,
         "skickas_till": [x for x in send_to if x],
         "designer": sv.join_list(sorted({texts.design_name(e.design).lower() for e in result.effekter})),
+        "beslutsunderlag": [f"Tjänsteskrivelse daterad {sv.date_text(report_date)}",
+                            f"Bilaga 1, Utvärderingsrapport: {result.projekt}"],
+        "rubrik": f"Utvärdering av {result.projekt}",
     }
+
+
+def preparation(result: ProjectResult) -> tuple[list[tuple[str, str]], str]:
+    """What the preparation section says on children, gender equality and business, and what is missing."""
+    extra = dict(result.extra)
+    given = [(label, str(extra[key]).strip()) for key, label in _PREPARATION_KEYS if str(extra.get(key, "")).strip()]
+    missing = [label.lower() for key, label in _PREPARATION_KEYS if not str(extra.get(key, "")).strip()]
+    return given, sv.join_list(missing) if missing else ""
+
+
+def funder_context(result: ProjectResult, municipality: Municipality, report_date: dt.date) -> dict[str, Any]:
+    """The board paper that takes an återrapportering to the board (seed 004's first part)."""
+    from . import funder_report
+
+    ctx = funder_report.context(result, municipality, report_date)
+    given, missing = preparation(result)
+    title = result.projekt
+    ctx.update(
+        rubrik=title,
+        beslut=[f"godkänna föreslagen {title[:1].lower() + title[1:]} enligt ärendets bilaga 1"],
+        beredning=given, beredning_saknas=missing,
+        beredare=sv.join_list([c["nämnd"][:1].lower() + c["nämnd"][1:] for c in ctx["per_nämnd"]]) or "berörda nämnder",
+        beslutsunderlag=[f"Tjänsteskrivelse daterad {sv.date_text(report_date)}", ctx["bilaga"]],
+    )
+    return ctx

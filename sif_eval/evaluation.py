@@ -61,6 +61,7 @@ def analyse(loaded: LoadedProject, out_dir: Path | str, report_date: dt.date | s
         varningar=tuple(warnings),
         beskrivning=project.beskrivning,
         målgrupp=project.målgrupp,
+        rapporttyp=project.rapporttyp,
         ekonomi=None if budget is None else budget.to_dict(),
         kalkyl=kalkyl,
         extra=tuple((k, v) for k, v in project.extra if k not in ("kalkyl", "ekonomi")),

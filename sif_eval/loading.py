@@ -8,6 +8,7 @@ Every problem is collected and reported at once, naming file, row and column.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -29,6 +30,9 @@ OUTCOME_XLSX = "utfall.xlsx"
 OUTCOME_SHEET = "utfall"
 ECONOMY_CSV = "ekonomi.csv"
 MUNICIPALITY_FILE = "kommun.yaml"
+REPORT_KINDS = {"utvardering": "utvärdering", "aterrapportering": "återrapportering"}
+OBSERVATION_COLUMNS = ("indikator", "grupp", "period", "period_start", "period_typ", "varde", "enhet", "antal",
+                       "rad", "efter")
 
 REQUIRED_KEYS = ("projekt", "diarienummer", "ansvarig_nämnd", "handläggare", "insatsstart", "indikatorer")
 OUTCOME_REQUIRED = ("indikator", "grupp", "period", "värde")
@@ -225,7 +229,12 @@ def _check_texts(rel: str, data: Any, problems: list[Problem], where: str = "") 
 def _project_from_yaml(data: dict[str, Any], slug: str, problems: list[Problem]) -> Project | None:
     rel = PROJECT_FILE
     _check_texts(rel, data, problems)
-    for key in REQUIRED_KEYS:
+    report_kind = REPORT_KINDS.get(fold(data.get("rapporttyp", "") or "utvardering"))
+    if report_kind is None:
+        problems.append(Problem(rel, f"rapporttypen '{_show(data.get('rapporttyp'))}' är okänd.", column="rapporttyp",
+                                hint="Skriv 'utvärdering' (standard) eller 'återrapportering'."))
+    required = [k for k in REQUIRED_KEYS if not (k == "indikatorer" and report_kind == "återrapportering")]
+    for key in required:
         if fold(key) not in data or data[fold(key)] in ("", None, []):
             problems.append(Problem(rel, f"nyckeln '{key}' saknas eller är tom.", column=key,
                                     hint=f"Lägg till '{key}:' med ett värde."))
@@ -241,7 +250,7 @@ def _project_from_yaml(data: dict[str, Any], slug: str, problems: list[Problem])
         value = data.get(fold(key), "")
         return value.strip() if isinstance(value, str) else ""
 
-    known = {fold(k) for k in REQUIRED_KEYS} | {"beskrivning", "malgrupp"}
+    known = {fold(k) for k in REQUIRED_KEYS} | {"beskrivning", "malgrupp", "rapporttyp"}
     extra = tuple(sorted((k, v) for k, v in data.items() if k not in known))
     return Project(
         slug=slug,
@@ -253,6 +262,7 @@ def _project_from_yaml(data: dict[str, Any], slug: str, problems: list[Problem])
         indikatorer=tuple(indicators),
         beskrivning=" ".join(text("beskrivning").split()),
         målgrupp=" ".join(text("målgrupp").split()),
+        rapporttyp=report_kind or "utvärdering",
         extra=extra,
     )
 
@@ -474,6 +484,8 @@ def _odd_cells(rel: str, rownum: int, header: list[str], cells: list[str]) -> li
 def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem]) -> tuple[pd.DataFrame | None, Path | None]:
     csv_path, xlsx_path = project_dir / OUTCOME_CSV, project_dir / OUTCOME_XLSX
     path = csv_path if csv_path.exists() else xlsx_path if xlsx_path.exists() else None
+    if path is None and project is not None and project.rapporttyp == "återrapportering":
+        return pd.DataFrame(columns=OBSERVATION_COLUMNS), None  # a report back to a funder may have no indicators
     if path is None:
         problems.append(Problem(OUTCOME_CSV, "filen saknas (varken utfall.csv eller utfall.xlsx finns).",
                                 hint="Lägg data i långt format med kolumnerna indikator, grupp, period, värde."))
@@ -677,6 +689,12 @@ def load_project(project_dir: Path | str, slug: str | None = None) -> LoadedProj
 
         problems += economics.validate(project_dir, dict(project.extra))
         files += [f for f in economics.economics_files(project_dir) if f not in files]
+        if project.rapporttyp == "återrapportering":
+            from . import funder_report
+
+            insatser, insatser_path = funder_report.load_insatser(project_dir, problems)
+            files += [insatser_path] if insatser_path else []
+            project = dataclasses.replace(project, extra=project.extra + (("insatser", [i.to_dict() for i in insatser]),))
     if problems:
         raise InputError(problems, project=slug)
     assert project is not None and obs is not None

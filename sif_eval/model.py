@@ -44,6 +44,7 @@ class Project:
     indikatorer: tuple[Indicator, ...]
     beskrivning: str = ""
     målgrupp: str = ""
+    rapporttyp: str = "utvärdering"  # utvärdering | återrapportering (a report back to a funder)
     extra: tuple[tuple[str, Any], ...] = ()
 
     def indicator(self, ind_id: str) -> Indicator:
@@ -116,6 +117,7 @@ class ProjectResult:
     varningar: tuple[str, ...] = ()
     beskrivning: str = ""
     målgrupp: str = ""
+    rapporttyp: str = "utvärdering"
     ekonomi: Mapping[str, Any] | None = None  # budget against outcome (economics.Budget.to_dict())
     kalkyl: Mapping[str, Any] | None = None  # socio-economic calculation (economics.Calculation.to_dict())
     extra: tuple[tuple[str, Any], ...] = field(default=())
@@ -131,6 +133,7 @@ class ProjectResult:
             "rapportdatum": self.rapportdatum,
             "beskrivning": self.beskrivning,
             "målgrupp": self.målgrupp,
+            "rapporttyp": self.rapporttyp,
             "effekter": [_effect_to_dict(e) for e in self.effekter],
             "varningar": list(self.varningar),
         }

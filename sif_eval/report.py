@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from . import board_paper, economy_text, paths, render, texts
+from . import board_paper, economy_text, funder_report, paths, render, texts
 from . import swedish as sv
 from .model import Effect, Municipality, ProjectResult
 
@@ -118,14 +118,23 @@ def render_reports(result: ProjectResult, run_dir: Path, report_date: dt.date,
         for key in ("figur_kumulativ", "figur_tornado"):
             if result.kalkyl.get(key):
                 alt[Path(result.kalkyl[key]).name] = result.kalkyl.get(f"{key}_alt") or ""
-    board = board_paper.context(result, municipality, report_date)
-    board.update(rekommendation=ctx["rekommendation"],
-                 ekonomi_text=economy_text.board_economy_text(result.ekonomi, result.kalkyl))
-    board["rubrik"] = f"Utvärdering av {result.projekt}"
-    documents = [
-        ("utvarderingsrapport", REPORT_TEMPLATE, f"Utvärderingsrapport: {result.projekt}", ctx, True),
-        ("tjansteskrivelse", board_paper.BOARD_TEMPLATE, board["rubrik"], board, False),
-    ]
+    money = economy_text.board_economy_text(result.ekonomi, result.kalkyl)
+    if result.rapporttyp == "återrapportering":
+        funder = funder_report.context(result, municipality, report_date)
+        funder["rubrik"] = result.projekt
+        board = board_paper.funder_context(result, municipality, report_date)
+        board["ekonomi_text"] = money
+        documents = [
+            ("aterrapportering", funder_report.FUNDER_TEMPLATE, result.projekt, funder, False),
+            ("tjansteskrivelse", funder_report.BOARD_TEMPLATE, board["rubrik"], board, False),
+        ]
+    else:
+        board = board_paper.context(result, municipality, report_date)
+        board.update(rekommendation=ctx["rekommendation"], ekonomi_text=money)
+        documents = [
+            ("utvarderingsrapport", REPORT_TEMPLATE, f"Utvärderingsrapport: {result.projekt}", ctx, True),
+            ("tjansteskrivelse", board_paper.BOARD_TEMPLATE, board["rubrik"], board, False),
+        ]
     out = []
     for stem, template, title, values, toc in documents:
         # A board paper writes its title in the body, below the header fields, as the seeds do.
