@@ -35,6 +35,7 @@ RENDERER_BUILTIN = "inbyggd (pandoc + typst)"
 RENDERER_QUARTO = "quarto"
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~^$@:&;=\"'%/,?])")
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 _LEFTOVER = re.compile(r"(?<!\\)\{(?<!\\)[{%#]|(?<!\\)[%}](?<!\\)\}")
 
@@ -52,7 +53,7 @@ def escape_md(value: Any) -> str:
     if isinstance(value, Raw):
         return str(value)
     text = _CONTROL.sub("", unicodedata.normalize("NFC", str(value)))
-    text = " ".join(text.split())
+    text = _SPACES.sub(" ", text).strip()  # ASCII white space only: non-breaking spaces must survive
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
