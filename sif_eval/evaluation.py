@@ -32,7 +32,13 @@ def analyse(loaded: LoadedProject, out_dir: Path | str, report_date: dt.date | s
         effect = analysis.estimate(rows, ind)
         fig_name = f"{ind.id}.png"
         alt = figures.plot_effect(rows, effect, ind, fig_dir / fig_name, insatsstart=project.insatsstart)
-        effects.append(dataclasses.replace(effect, figur=f"{paths.RUN_FIGURES}/{fig_name}", figur_alt=alt))
+        effect = dataclasses.replace(effect, figur=f"{paths.RUN_FIGURES}/{fig_name}", figur_alt=alt)
+        es_name = f"{ind.id}_handelsestudie.png"
+        es_alt = figures.plot_event_study(effect, fig_dir / es_name)
+        if es_alt:
+            effect = dataclasses.replace(effect, figur_händelsestudie=f"{paths.RUN_FIGURES}/{es_name}",
+                                         figur_händelsestudie_alt=es_alt)
+        effects.append(effect)
     warnings: list[str] = []
     directory = loaded.directory or Path(".")
     settings = dict(project.extra)

@@ -323,3 +323,46 @@ def plot_effect(
         fig.savefig(path, dpi=DPI, metadata={"Software": None})
     fig.clear()
     return alt
+
+
+def plot_event_study(effect: Effect, path: pathlib.Path) -> str | None:
+    """Leads and lags of a difference-in-differences with their 95 % intervals; None without an event study.
+
+    Period −1 (the last before the start) is the reference, so the leads show
+    whether the groups moved in parallel before the intervention.
+    """
+    desc = effect.descriptive()
+    ks = sorted(int(k[3:]) for k in desc if k.startswith("es_") and not k.startswith("es_se_"))
+    if effect.design != "did" or not ks:
+        return None
+    scale = 100.0 if effect.typ == "andel" else 1.0
+    est = np.array([desc[f"es_{k}"] for k in ks], dtype=float) * scale
+    se = np.array([desc.get(f"es_se_{k}") or np.nan for k in ks], dtype=float) * scale
+    xs = np.array(ks + [-1])
+    ys = np.append(est, 0.0)
+    half = np.append(1.96 * se, 0.0)
+    order = np.argsort(xs)
+    xs, ys, half = xs[order], ys[order], half[order]
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=FIGSIZE, dpi=DPI)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot(1, 1, 1)
+        ax.axhline(0, color=COLOR_LINE, linewidth=0.8)
+        ax.axvline(-0.5, color=COLOR_LINE, linestyle=":", linewidth=1)
+        ax.errorbar(xs, ys, yerr=np.where(np.isnan(half), 0, half), fmt="o", color=COLOR_INSATS, capsize=3)
+        ax.set_xticks(xs)
+        ax.set_xlabel("Perioder i förhållande till insatsstart (−1 = sista perioden före, referens)")
+        ax.set_ylabel("Skillnad mot jämförelsegruppen" + (" (procentenheter)" if scale == 100 else ""))
+        ax.yaxis.set_major_formatter(SwedishFormatter())
+        ax.set_title(f"Händelsestudie: {effect.namn}", loc="left", fontsize=12)
+        fig.tight_layout()
+        path = pathlib.Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=DPI, metadata={"Software": None})
+    fig.clear()
+    pre = desc.get("pretrend_p")
+    pre_text = "" if pre is None else f" Test av parallella trender före start: p = {sv_num(pre, 3)}."
+    unit = "procentenheter" if scale == 100 else "enheter"
+    return (f"Punktdiagram med 95-procentiga konfidensintervall för skillnaden mellan insats- och jämförelsegrupp "
+            f"i varje period före och efter insatsstart för {effect.namn}, i {unit}, med perioden närmast före "
+            f"start som referens.{pre_text}")

@@ -97,6 +97,8 @@ class Effect:
     varningar: tuple[str, ...] = ()
     figur: str | None = None  # path relative to the run folder
     figur_alt: str | None = None
+    figur_händelsestudie: str | None = None  # did with two or more periods before the start
+    figur_händelsestudie_alt: str | None = None
 
     def descriptive(self) -> dict[str, float | int | None]:
         return dict(self.beskrivande)

@@ -73,11 +73,17 @@ def recommendation(effects: tuple[Effect, ...]) -> str:
 def context(result: ProjectResult) -> dict[str, Any]:
     extra = dict(result.extra)
     effects = []
-    for n, e in enumerate(result.effekter, start=1):
+    n_fig = 0
+    for e in result.effekter:
+        nr = n_fig = n_fig + 1 if e.figur else n_fig
+        nr_hs = n_fig = n_fig + 1 if e.figur_händelsestudie else n_fig
+        pretrend = e.descriptive().get("pretrend_p")
         effects.append({
-            "e": e, "nr": n, "rad": effect_row(e),
+            "e": e, "nr": nr, "nr_hs": nr_hs, "rad": effect_row(e),
+            "pretrend": None if pretrend is None else sv.p_value(pretrend),
             "mening": texts.effect_sentence(e), "mål": texts.target_sentence(e),
             "designnamn": texts.design_name(e.design), "figur": f"../{e.figur}" if e.figur else None,
+            "figur_hs": f"../{e.figur_händelsestudie}" if e.figur_händelsestudie else None,
             "se_typ": _SE_LABEL.get(e.se_typ or "", "inga"),
         })
     designs = []
@@ -94,7 +100,7 @@ def context(result: ProjectResult) -> dict[str, Any]:
         "rekommendation": recommendation(result.effekter),
         "budget": economy_text.budget_context(result.ekonomi),
         "kalkyl": economy_text.calculation_context(result.kalkyl),
-        "n_fig": len([e for e in result.effekter if e.figur]),
+        "n_fig": n_fig,
         "n_indikatorer": sv.count_noun(len(result.effekter), "indikator", "indikatorer"),
     }
 
@@ -114,6 +120,8 @@ def render_reports(result: ProjectResult, run_dir: Path, report_date: dt.date,
     ctx = context(result)
     ctx["kommun"] = municipality.kommun or ctx["kommun"]
     alt = {Path(e.figur).name: e.figur_alt for e in result.effekter if e.figur and e.figur_alt}
+    alt |= {Path(e.figur_händelsestudie).name: e.figur_händelsestudie_alt or ""
+            for e in result.effekter if e.figur_händelsestudie}
     if result.kalkyl:
         for key in ("figur_kumulativ", "figur_tornado"):
             if result.kalkyl.get(key):

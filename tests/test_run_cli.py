@@ -242,3 +242,14 @@ def test_economics_in_result_and_documents(runs):
     assert "Återföring till fonden" in report and "Utbetalningsplan" in report
     board = docx_text(run_dir / "dokument" / "tjansteskrivelse.docx")
     assert f"ett nettonuvärde på {npv}" in board
+
+
+def test_event_study_figure_for_panel_did(runs):
+    run_dir = runs["skolnarvaro"]
+    e = effect(run_dir, "hog_franvaro")
+    assert (run_dir / e["figur_händelsestudie"]).is_file()
+    assert "p = " in e["figur_händelsestudie_alt"]
+    assert 0 <= e["beskrivande"]["pretrend_p"] <= 1
+    report = docx_text(run_dir / "dokument" / "utvarderingsrapport.docx")
+    assert "Händelsestudie: Andel elever med hög frånvaro" in report
+    assert effect(runs["sofiamodellen"], "placeringar")["figur_händelsestudie"] is None
