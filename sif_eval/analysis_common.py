@@ -76,13 +76,13 @@ def clean_descriptive(d: dict[str, Any]) -> tuple[tuple[str, float | int | None]
 
 
 def sv_num(x: float | None, decimals: int = 3) -> str:
-    """Swedish number for sentences: decimal comma, minus sign, space as thousands separator."""
+    """Swedish number for figures and their alt texts: :func:`swedish.decimal` with the typographic minus."""
     if x is None or not math.isfinite(x):
         return "–"
-    s = f"{abs(x):,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
-    if round(x, decimals) < 0:
-        s = "\u2212" + s
-    return s
+    from . import swedish
+
+    text = swedish.decimal(x, decimals)
+    return "\u2212" + text[1:] if text.startswith("-") else text
 
 
 def t_inference(b: float, se: float | None, df: float | None) -> tuple[float | None, ...]:
