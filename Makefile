@@ -30,14 +30,15 @@ demo: $(STAMP) ## set up .venv and run every example project under inputs/ into 
 test: $(STAMP) ## set up .venv with the test dependencies and run the tests
 	$(PY) -m pytest
 
-lint: $(STAMP) ## ruff on the package, tests and scripts
-	$(VENV)/bin/ruff check sif_eval tests scripts
+lint: $(STAMP) ## ruff on the package, tests, scripts and benchmarks
+	$(VENV)/bin/ruff check sif_eval tests scripts benchmarks
 
 bench: $(STAMP) ## speed and memory benchmarks (writes benchmarks/results.md)
 	$(PY) benchmarks/run.py
 
-lab: $(STAMP) ## open JupyterLab on the project's kernel
+lab: $(STAMP) ## open JupyterLab on the project's kernel (the notebooks run as they are, on an example)
 	$(PY) -m pip install --quiet jupyterlab
+	$(PY) -c "from sif_eval.kernel import ensure_kernel; ensure_kernel()"
 	$(VENV)/bin/jupyter lab notebooks/
 
 examples: $(STAMP) ## regenerate the synthetic example projects (fixed seed)

@@ -1,4 +1,4 @@
-"""Command line: ``sif-eval run`` and ``sif-eval validera``.
+"""Command line: ``sif-eval`` and its subcommands (ny, validera, run, reproduce, batch, pseudonymisera).
 
 It only parses arguments and hands over to the library; a user's mistake
 prints a Swedish message and exits with code 2, never a traceback.
@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,24 +25,87 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{text}' är inget datum; skriv ÅÅÅÅ-MM-DD, t.ex. 2022-02-02.") from None
 
 
+GUIDE = "docs/anvandarguide.md"
+MAIN_EPILOG = f"""\
+Exempel:
+  sif-eval ny mitt-projekt                      skapa inputs/mitt-projekt/ att fylla i
+  sif-eval validera inputs/mitt-projekt         kontrollera indata, kör ingenting
+  sif-eval run inputs/skolnarvaro               analys och dokument i outputs/skolnarvaro/<id>/
+  sif-eval reproduce outputs/skolnarvaro/<id>   kör en gammal körning igen och jämför
+  sif-eval batch inputs/                        alla projekt och den samlade utvärderingen
+  sif-eval pseudonymisera inputs/mitt-projekt --kolumn enhet
+
+Användarguide: {GUIDE}"""
+_ARGPARSE_SV = (  # argparse's own messages, which are English whatever the locale
+    (re.compile(r"the following arguments are required: (.*)"), r"dessa argument saknas: \1"),
+    (re.compile(r"unrecognized arguments: (.*)"), r"okända argument: \1"),
+    (re.compile(r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)"), r"\1: okänt val \2 (välj bland \3)"),
+    (re.compile(r"argument (\S+): invalid (\w+) value: (.*)"), r"\1: \3 är inget giltigt värde"),
+    (re.compile(r"argument (\S+): expected one argument"), r"\1: ett värde behövs efter flaggan"),
+    (re.compile(r"^argument (\S+): "), r"\1: "),
+)
+
+
+class _SwedishFormatter(argparse.HelpFormatter):
+    """Swedish headings; a text line that starts with two spaces (an example command) is kept as written."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, "användning: " if prefix is None else prefix)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        out = []
+        for line in text.splitlines():
+            if line.startswith("  ") or not line.strip():
+                out.append(indent + line)
+            else:
+                out.append(textwrap.fill(" ".join(line.split()), width, initial_indent=indent,
+                                         subsequent_indent=indent))
+        return "\n".join(out)
+
+
 class _SwedishParser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("formatter_class", _SwedishFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "argument"
+        self._optionals.title = "flaggor"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="visa hjälpen och avsluta")
+
     def error(self, message: str) -> None:  # exit 2 with a Swedish hint
+        for pattern, swedish in _ARGPARSE_SV:
+            message = pattern.sub(swedish, message)
         self.print_usage(sys.stderr)
-        self.exit(2, f"sif-eval: fel i kommandot: {message}\nSe 'sif-eval --help'.\n")
+        self.exit(2, f"sif-eval: fel i kommandot: {message}\nSe '{self.prog} --help'.\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = _SwedishParser(prog="sif-eval", description="Utvärdering av sociala investeringsfonder: effektanalys och "
-                       "dokument i Word och PDF.", epilog="Exempel: sif-eval run inputs/skolnarvaro")
-    p.add_argument("--version", action="version", version=f"sif-eval {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="KOMMANDO", parser_class=_SwedishParser)
+                       "dokument i Word och PDF. Skriv 'sif-eval KOMMANDO --help' för hjälp om ett kommando.",
+                       epilog=MAIN_EPILOG)
+    p.add_argument("--version", action="version", version=f"sif-eval {__version__}",
+                   help="visa versionen och avsluta")
+    sub = p.add_subparsers(dest="command", metavar="KOMMANDO", parser_class=_SwedishParser, title="kommandon")
+    new = sub.add_parser("ny", help="skapa en ny projektmapp med projekt.yaml och en Excel-arbetsbok att fylla i",
+                         description="Skapar inputs/<namn>/ med projekt.yaml (varje nyckel förklarad i en kommentar) "
+                         "och utfall.xlsx (instruktioner, bladet utfall med rullistor för grupp och indikator, bladet "
+                         "ekonomi och exempelrader). Exemplet är ett giltigt projekt: byt ut exempelraderna mot "
+                         "projektets data och kör sedan 'sif-eval validera'. En mapp som redan finns ändras aldrig.",
+                         epilog="Exempel: sif-eval ny mitt-projekt")
+    new.add_argument("namn", help="projektets kortnamn, blir mappens namn, t.ex. mitt-projekt")
+    new.add_argument("--inputs", type=Path, default=None, metavar="MAPP",
+                     help="mappen där projektmappen skapas (standard: inputs/)")
     run = sub.add_parser("run", help="kör ett projekt: analys, resultat och dokument i en ny körningsmapp",
                          description="Kontrollerar indata, kör effektanalysen och skapar utvärderingsrapporten i "
-                         "Word och PDF i en ny mapp under outputs/<projekt>/. Sista raden är körningens mapp.",
+                         "Word och PDF i en ny mapp under outputs/<projekt>/. Stegen visas medan körningen pågår, sedan "
+                         "dokumentens sökvägar. Sista raden är körningens mapp. Kod 0: klar, 1: körningen "
+                         "misslyckades, 2: fel i indata (inget skrivs).",
                          epilog="Exempel: sif-eval run inputs/skolnarvaro --rapportdatum 2022-02-02")
     run.add_argument("projekt", type=Path, help="projektmappen, t.ex. inputs/skolnarvaro")
-    run.add_argument("--outputs", type=Path, default=None, help="var körningsmappar skapas (standard: outputs/)")
-    run.add_argument("--rapportdatum", type=_date, default=None, help="datum i dokumenten, ÅÅÅÅ-MM-DD (standard: i dag)")
+    run.add_argument("--outputs", type=Path, default=None, metavar="MAPP",
+                     help="var körningsmappar skapas (standard: outputs/)")
+    run.add_argument("--rapportdatum", type=_date, default=None, metavar="DATUM",
+                     help="datum i dokumenten, ÅÅÅÅ-MM-DD (standard: i dag)")
     rep = sub.add_parser("reproduce", aliases=["reproducera"],
                          help="kör en arkiverad körning igen från dess eget arkiv och jämför",
                          description="Kontrollerar arkivets kontrollsummor, kör om från de arkiverade indata, mallarna "
@@ -48,27 +113,119 @@ def build_parser() -> argparse.ArgumentParser:
                          "dokumenten byte för byte. Kod 0: identisk, 1: skiljer sig, 2: arkivet är skadat.",
                          epilog="Exempel: sif-eval reproduce outputs/skolnarvaro/20220202T101500")
     rep.add_argument("korning", type=Path, help="körningsmappen, outputs/<projekt>/<körnings-id>")
-    rep.add_argument("--outputs", type=Path, default=None, help="var den nya körningen skapas (standard: bredvid)")
+    rep.add_argument("--outputs", type=Path, default=None, metavar="MAPP",
+                     help="var den nya körningen skapas (standard: bredvid)")
     val = sub.add_parser("validera", help="kontrollera ett projekts indata utan att köra något",
+                         description="Gör alla kontroller som 'sif-eval run' gör, men kör ingenting och skriver "
+                         "ingenting. Är indata giltiga visas vad som hittades: indikatorer, perioder, grupper och "
+                         "enheter, vilken design auto väljer och varför, och om ekonomi och kalkyl finns. Kod 0: "
+                         "giltiga, 2: fel i indata (alla fel listas).",
                          epilog="Exempel: sif-eval validera inputs/skolnarvaro")
-    val.add_argument("projekt", type=Path, help="projektmappen")
+    val.add_argument("projekt", type=Path, help="projektmappen, t.ex. inputs/skolnarvaro")
+    pse = sub.add_parser("pseudonymisera", help="ersätt en kolumn (t.ex. personnummer) med kodade värden",
+                         description="Ersätter varje värde i kolumnen med en kod (P- och 12 tecken) som räknas fram "
+                         "med HMAC-SHA256 och ett hemligt salt: samma värde får samma kod, men koden går inte att "
+                         "räkna tillbaka. Filen skrivs över; ingen kopia av originalet sparas i projektmappen. "
+                         "Saltet sparas utanför inputs/ och outputs/ (standard: ~/.config/sif-eval/salt).",
+                         epilog="Exempel: sif-eval pseudonymisera inputs/skolnarvaro --kolumn enhet")
+    pse.add_argument("projekt", type=Path, help="projektmappen, t.ex. inputs/skolnarvaro")
+    pse.add_argument("--kolumn", required=True, help="kolumnen som ska kodas, t.ex. enhet")
+    pse.add_argument("--salt-fil", type=Path, default=None,
+                     help="fil med saltet; skapas om den saknas (standard: ~/.config/sif-eval/salt)")
+    pse.add_argument("--fil", default=None, help="filen i projektmappen (standard: utfall.csv eller utfall.xlsx)")
+    bat = sub.add_parser("batch", help="kör alla projekt parallellt och gör den årliga samlade utvärderingen",
+                         description="Kör varje projektmapp under MAPP (en mapp med projekt.yaml) parallellt, "
+                         "återanvänder projekt vars indata och mallar inte ändrats sedan senaste klara körning, och "
+                         "skapar sedan den samlade utvärderingen, en tjänsteskrivelse till kommunstyrelsen och "
+                         "fondens status i Word och PDF under outputs/samlad/<år>/. Fondens pengar läses från "
+                         "MAPP/fond.yaml. Kod 0: allt klart, 1: något projekt misslyckades, 2: fel i indata. "
+                         "Sista raden är den samlade utvärderingens mapp.",
+                         epilog="Exempel: sif-eval batch inputs/ --år 2020 --workers 4 (på ett kluster: "
+                         "sif-eval batch inputs/ --dask tcp://10.0.0.5:8786)")
+    bat.add_argument("inputs", type=Path, metavar="MAPP", help="mappen med projektmapparna och fond.yaml, t.ex. inputs/")
+    bat.add_argument("--outputs", type=Path, default=None, metavar="MAPP",
+                     help="var körningsmappar skapas (standard: outputs/)")
+    bat.add_argument("--år", "--ar", dest="ar", type=int, default=None, metavar="ÅR",
+                     help="utvärderingsåret (standard: fond.yamls senaste år, högst rapportdatumets år)")
+    bat.add_argument("--workers", type=int, default=None, metavar="N", help="antal parallella processer (standard: en per kärna)")
+    bat.add_argument("--dask", default=None, metavar="ADRESS|local",
+                     help="kör på ett Dask-kluster: schemaläggarens adress, eller local för ett lokalt kluster "
+                     "med två arbetare")
+    bat.add_argument("--force", action="store_true", help="kör alla projekt på nytt även om inget ändrats")
+    bat.add_argument("--rapportdatum", type=_date, default=None, metavar="DATUM",
+                     help="datum i dokumenten, ÅÅÅÅ-MM-DD (standard: i dag)")
     return p
 
 
-def _validate(project: Path) -> int:
-    from .analysis import choose_design
-    from .loading import load_project
+def _pseudonymise(args: argparse.Namespace) -> int:
+    from .privacy import pseudonymise
 
-    loaded = load_project(project)
-    p, obs = loaded.project, loaded.observations
-    print(f"Indata för {p.projekt} ({p.diarienummer}) är giltiga: {len(obs)} rader.")
-    for ind in p.indikatorer:
-        rows = obs[obs["indikator"] == ind.id]
-        design, reason = choose_design(rows, ind)
-        groups = ", ".join(sorted(rows["grupp"].unique()))
-        print(f"  - {ind.id} ({ind.namn}): {rows['period'].nunique()} perioder, grupper: {groups}; "
-              f"design {design}. {reason}")
+    done = pseudonymise(args.projekt, args.kolumn, salt_file=args.salt_fil, file=args.fil)
+    print(f"Kolumnen '{done.column}' i {done.file.name} är ersatt med koder: {done.cells} celler, "
+          f"{done.values} olika värden.")
+    if done.already_coded:
+        print(f"{done.already_coded} celler hade redan koder och lämnades som de var.")
+    print(f"Saltet {'skapades i' if done.salt_created else 'lästes från'} {done.salt_file}. Förvara det skyddat "
+          "och utanför inputs/ och outputs/: samma salt ger samma koder nästa gång, och den som har saltet kan "
+          "pröva fram vilka personnummer som står bakom koderna.")
+    print(f"{done.file.name} har skrivits över. Ingen kopia av originalet sparas i projektmappen, eftersom den "
+          "skulle innehålla personuppgifterna. Har du en egen kopia av originalfilen (t.ex. exporten ur "
+          "verksamhetssystemet eller en bilaga i e-post), radera den eller förvara den enligt era rutiner för "
+          "sekretessuppgifter.")
+    if done.remaining:
+        print("Det finns fortfarande personnummer i projektmappen:", file=sys.stderr)
+        for problem in done.remaining:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _validate(project: Path) -> int:
+    from .loading import load_project
+    from .overview import describe
+
+    print("Kontrollerar indata …", file=sys.stderr)
+    loaded = load_project(project)
+    for line in describe(loaded):
+        print(line)
+    if not loaded.observations.empty:  # a report back to a funder may have no indicators at all
+        _small_numbers_note(loaded)
+    print(f"Nästa steg: sif-eval run {project}")
+    return 0
+
+
+def _new_project(args: argparse.Namespace) -> int:
+    from .scaffold import scaffold
+
+    done = scaffold(args.namn, args.inputs)
+    shown = done.directory.resolve()
+    if shown.is_relative_to(Path.cwd()):  # inputs/mitt-projekt reads better than a long absolute path
+        shown = shown.relative_to(Path.cwd())
+    print(f"Projektmappen {shown} är skapad med:")
+    print(f"  {done.files[0].name}  projektets uppgifter och indikatorer; varje nyckel förklaras i en kommentar")
+    print(f"  {done.files[1].name}  bladen Instruktioner, utfall (med rullistor), ekonomi och Listor")
+    print("Exempelraderna är påhittade men giltiga. Byt ut dem mot projektets data och kontrollera med:")
+    print(f"  sif-eval validera {shown}")
+    print(f"Se {GUIDE} för hur data läggs upp.")
+    return 0
+
+
+def _small_numbers_note(loaded) -> None:
+    """Tell the evaluator which groups and counts are too small for a public document."""
+    from . import privacy
+
+    threshold = privacy.minsta_antal(loaded.directory or None)
+    obs = loaded.observations
+    groups = privacy.small_groups(obs, threshold)
+    counting = [i.id for i in loaded.project.indikatorer if i.typ == "antal"]
+    values = privacy.small_cells(obs, threshold, count_indicators=counting)
+    values = values[values["orsak"] == "litet antal"]
+    for _, g in groups.iterrows():
+        print(f"  Små tal: gruppen '{g['grupp']}' i {g['indikator']} står för färre än {threshold} individer "
+              "och får inte redovisas i offentliga dokument.")
+    if len(values):
+        print(f"  Små tal: {len(values)} värden i {', '.join(sorted(set(values['indikator'])))} är under "
+              f"{threshold} (minsta_antal) och får inte redovisas i offentliga dokument.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,6 +237,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "validera":
             return _validate(args.projekt)
+        if args.command == "ny":
+            return _new_project(args)
+        if args.command == "pseudonymisera":
+            return _pseudonymise(args)
+        if args.command == "batch":
+            from .batch import run_batch
+
+            done = run_batch(args.inputs, args.outputs, args.ar, args.workers, args.dask, args.force, args.rapportdatum)
+            print(done.summary(), file=sys.stderr)
+            if done.consolidated:
+                print(done.consolidated)
+            return done.exit_code
         if args.command in ("reproduce", "reproducera"):
             from .reproduce import reproduce
 

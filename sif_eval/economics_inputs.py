@@ -30,6 +30,8 @@ from .loading import fold, parse_number, read_table
 PROJECT_FILE = "projekt.yaml"
 KALKYL_FILE = "kalkyl.yaml"
 ECONOMY_FILES = ("ekonomi.csv", "ekonomi.xlsx")
+ECONOMY_SHEET = "ekonomi"  # also read from utfall.xlsx, the workbook `sif-eval ny` creates
+OUTCOME_WORKBOOK = "utfall.xlsx"
 CATALOGUE_FILE = "enhetskostnader.csv"
 KPI_FILE = "kpi.csv"
 FUND_FILE = "fond.yaml"
@@ -199,10 +201,10 @@ def folded(d: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- tables
 
 
-def _table(path: Path, rel: str, required: Iterable[str], problems: list[Problem]
+def _table(path: Path, rel: str, required: Iterable[str], problems: list[Problem], sheet: str | None = None
            ) -> tuple[dict[str, int], list[tuple[int, list[str]]]] | None:
     try:
-        header, rows = read_table(path, path.stem)
+        header, rows = read_table(path, sheet or path.stem)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
         problems.append(Problem(rel, f"filen kan inte läsas ({type(exc).__name__}).",
                                 hint="Spara filen som CSV (UTF-8 eller Excels semikolonavgränsade format)."))
@@ -239,16 +241,38 @@ def _money_cell(index: dict[str, int], cells: list[str], name: str, rel: str, ro
 
 
 def find_economy_file(project_dir: Path) -> Path | None:
+    """ekonomi.csv or ekonomi.xlsx, else utfall.xlsx when its sheet ``ekonomi`` has at least one data row."""
     for name in ECONOMY_FILES:
         if (project_dir / name).exists():
             return project_dir / name
-    return None
+    workbook = project_dir / OUTCOME_WORKBOOK
+    return workbook if workbook.is_file() and _sheet_has_rows(workbook, ECONOMY_SHEET) else None
+
+
+def _sheet_has_rows(path: Path, sheet: str) -> bool:
+    """Whether the workbook has the sheet with something under its header (headers only = no economics)."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - the outcome loader reports an unreadable workbook
+        return False
+    try:
+        name = next((n for n in wb.sheetnames if fold(n) == fold(sheet)), None)
+        if name is None:
+            return False
+        filled = (r for r in wb[name].iter_rows(values_only=True) if any(v not in (None, "") for v in r))
+        return next(filled, None) is not None and next(filled, None) is not None
+    finally:
+        wb.close()
 
 
 def read_budget_rows(path: Path, problems: list[Problem]) -> list[BudgetRow]:
     """``ekonomi.csv``: insats;år;nämnd;budgeterat;utfall[;rekvirerat][;beviljat][;kommentar][;månader]."""
-    rel = path.name
-    table = _table(path, rel, ("insats", "år", "nämnd", "budgeterat", "utfall"), problems)
+    in_workbook = path.name == OUTCOME_WORKBOOK
+    rel = f"{path.name} (blad '{ECONOMY_SHEET}')" if in_workbook else path.name
+    table = _table(path, rel, ("insats", "år", "nämnd", "budgeterat", "utfall"), problems,
+                   sheet=ECONOMY_SHEET if in_workbook else None)
     if table is None:
         return []
     index, rows = table

@@ -8,8 +8,8 @@ Rendering never recomputes: it only reads these.  ``to_dict`` gives the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
 from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 DESIGNS = ("auto", "före_efter", "did", "its")
