@@ -447,7 +447,8 @@ def _archive_material(run_dir: Path, inputs_dir: Path, runs: list[ProjectRun], o
             rel = f"{RESULTS_DIR}/{r.slug}/{paths.RESULT}"
             target = run_dir / paths.RUN_INPUTS / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(outputs / r.körning / paths.RESULT, target)
+            archived = inputs_dir / rel  # reproducing: the result archived with the earlier run
+            shutil.copyfile(archived if archived.is_file() else outputs / r.körning / paths.RESULT, target)
             sums[f"{paths.RUN_INPUTS}/{rel}"] = archive.sha256(target)
             item["resultat"] = rel
         listing.append(item)

@@ -148,15 +148,24 @@ def compare_documents(old_run: Path, new_run: Path, documents: list[str]) -> lis
 
 def reproduce(run_dir: Path | str, outputs: Path | str | None = None,
               progress: Callable[[str], None] | None = None) -> Comparison:
-    """Re-run an archived project run from its own archive and compare everything it produced."""
+    """Re-run an archived run (a project's or the yearly consolidated one) from its own archive and compare."""
     run_dir = Path(run_dir).resolve()
     manifest = verify_archive(run_dir)
     warnings = version_warnings(manifest)
     params = manifest.get("parametrar", {})
-    outputs = Path(outputs) if outputs else run_dir.parent.parent
-    outcome = run_project(run_dir / paths.RUN_INPUTS, outputs, params.get("rapportdatum"),
-                          templates=run_dir / paths.RUN_TEMPLATES, slug=params.get("slug"), kind="reproduktion",
-                          extra_manifest={"reproducerar": str(run_dir)}, progress=progress)
+    if manifest.get("typ") == "samlad":  # outputs/samlad/<år>/<run-id>
+        from .consolidated import load_material, run_consolidated
+
+        material = load_material(run_dir / paths.RUN_INPUTS)
+        outcome = run_consolidated(run_dir / paths.RUN_INPUTS, Path(outputs) if outputs else run_dir.parents[2],
+                                   list(material.runs), params.get("år"), params.get("rapportdatum"),
+                                   templates=run_dir / paths.RUN_TEMPLATES, progress=progress,
+                                   extra_manifest={"reproducerar": str(run_dir)})
+    else:
+        outcome = run_project(run_dir / paths.RUN_INPUTS, Path(outputs) if outputs else run_dir.parent.parent,
+                              params.get("rapportdatum"), templates=run_dir / paths.RUN_TEMPLATES,
+                              slug=params.get("slug"), kind="reproduktion",
+                              extra_manifest={"reproducerar": str(run_dir)}, progress=progress)
     old = json.loads((run_dir / paths.RESULT).read_text(encoding="utf-8"))
     new = json.loads((outcome.run_dir / paths.RESULT).read_text(encoding="utf-8"))
     return Comparison(original=run_dir, new_run=outcome.run_dir,

@@ -501,3 +501,17 @@ beviljat:
         assert "\\*\\*Elak\\*\\* \\[länk\\]\\(http\\:\\/\\/x\\.example\\) \\<b\\>html\\<\\/b\\>" in body, path.name
         assert "{{ 7" not in body and "{%" not in body and "[länk](" not in body
         assert "\n# inte en rubrik" not in body
+
+
+@pytest.mark.integration
+def test_consolidated_run_reproduces_from_a_copy_without_the_project_runs(first, tmp_path):
+    import shutil
+
+    from sif_eval.reproduce import reproduce
+
+    moved = tmp_path / "annan" / "samlad" / "2020" / first["samlad"].name
+    shutil.copytree(first["samlad"], moved)
+    comparison = reproduce(moved)
+    assert comparison.identical, comparison.verdict()
+    assert comparison.new_run.parent == moved.parent
+    assert archive.read_manifest(comparison.new_run)["reproducerar"] == str(moved)
