@@ -20,6 +20,13 @@ class Problem:
     column: str | None = None
     hint: str | None = None
 
+    def __post_init__(self) -> None:
+        # A message quotes the input; a personnummer in it must never reach a terminal or a log.
+        from .privacy import redact
+
+        for name in ("file", "message", "column", "hint"):
+            object.__setattr__(self, name, redact(getattr(self, name)))
+
     def __str__(self) -> str:
         where = self.file
         if self.row is not None:
@@ -39,9 +46,14 @@ class SifEvalError(Exception):
 
 
 class InputError(SifEvalError):
-    """The project's inputs are wrong; every problem found is listed at once."""
+    """The project's inputs are wrong; every problem found is listed at once.
+
+    The message lists the first ``MAX_LISTED``; a broken 100 000-row file
+    should not flood the terminal.  ``problems`` keeps them all.
+    """
 
     exit_code = 2
+    MAX_LISTED = 50
 
     def __init__(self, problems: list[Problem] | Problem, project: str | None = None):
         if isinstance(problems, Problem):
@@ -54,9 +66,13 @@ class InputError(SifEvalError):
         n = len(self.problems)
         head = "Indata kan inte användas"
         if self.project:
-            head += f" ({self.project})"
+            from .privacy import redact
+
+            head += f" ({redact(self.project)})"
         head += f": {n} {'problem' if n == 1 else 'problem'} hittades."
-        lines = [head] + [f"  - {p}" for p in self.problems]
+        lines = [head] + [f"  - {p}" for p in self.problems[: self.MAX_LISTED]]
+        if n > self.MAX_LISTED:
+            lines.append(f"  … och {n - self.MAX_LISTED} problem till (rätta de första och kör igen).")
         lines.append("Inget har skrivits till outputs/. Rätta felen och kör igen.")
         return "\n".join(lines)
 

@@ -73,6 +73,12 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     if not path.is_file():
         problems.append(Problem(rel, "filen saknas.", hint="Skapa projekt.yaml i projektmappen (se README, Kom igång)."))
         return None
+    size = path.stat().st_size
+    if size > MAX_YAML_BYTES:  # PyYAML reads about a megabyte a second: refuse before parsing
+        problems.append(Problem(rel, f"filen är {size // 1024} kB; en sådan fil ska vara högst "
+                                f"{MAX_YAML_BYTES // 1024} kB.", hint="Korta texterna; 'beskrivning' och andra "
+                                f"texter får vara högst {MAX_DESCRIPTION} tecken."))
+        return None
     try:
         text = _decode(path.read_bytes())
     except UnreadableFile as exc:
@@ -86,7 +92,8 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     if data is None:
         return None
     if not isinstance(data, dict):
-        problems.append(Problem(rel, "filen ska innehålla nycklar som 'projekt:' och 'indikatorer:'."))
+        problems.append(Problem(rel, "filen ska innehålla nycklar som 'projekt:' och 'indikatorer:'.",
+                                hint="Utgå från exemplet i README (Kom igång) eller i inputs/."))
         return None
     return {fold(k): v for k, v in data.items()}
 
@@ -98,6 +105,10 @@ def _parse_yaml(rel: str, text: str, problems: list[Problem]) -> Any:
     gigabytes; a key given twice is refused instead of the last one winning.
     """
     hint = "Kontrollera indrag och kolon på raden."
+    if _flow_depth(text) > MAX_YAML_DEPTH:  # PyYAML takes minutes over thousands of nested brackets
+        problems.append(Problem(rel, "filen är för djupt nästlad för att vara en projektbeskrivning.",
+                                hint="Ta bort de extra [ ] och { }; se exemplet i README."))
+        return None
     try:
         for event in yaml.parse(text, Loader=yaml.BaseLoader):
             if isinstance(event, yaml.AliasEvent):
@@ -113,17 +124,33 @@ def _parse_yaml(rel: str, text: str, problems: list[Problem]) -> Any:
         return yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds only str/list/dict
     except yaml.reader.ReaderError as exc:
         row = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
-        problems.append(Problem(rel, f"filen innehåller ett otillåtet styrtecken (U+{ord(exc.character):04X})."
-                                if isinstance(exc.character, str) else "filen innehåller otillåtna tecken.",
+        char = ord(exc.character) if isinstance(exc.character, str) else exc.character
+        problems.append(Problem(rel, f"filen innehåller ett otillåtet styrtecken (U+{char:04X})."
+                                if isinstance(char, int) else "filen innehåller otillåtna tecken.",
                                 row=row, hint="Ta bort tecknet; det syns ofta inte i en textredigerare."))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
-        problems.append(Problem(rel, f"YAML-syntaxen är felaktig ({getattr(exc, 'problem', None) or 'okänt fel'}).",
-                                row=row, hint=hint))
+        detail = getattr(exc, "problem", None) or "okänt fel"
+        if "'\\t'" in detail:
+            detail, hint = "tabbtecken", "Använd mellanslag, inte tabb, för indrag."
+        problems.append(Problem(rel, f"YAML-syntaxen är felaktig ({detail}).", row=row, hint=hint))
     except RecursionError:
         problems.append(Problem(rel, "filen är för djupt nästlad för att vara en projektbeskrivning.", hint=hint))
     return None
+
+
+MAX_YAML_DEPTH = 50
+MAX_YAML_BYTES = 256 * 1024
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of [ ] and { } brackets, counted roughly (quotes are not parsed)."""
+    depth = deepest = 0
+    for m in re.finditer(r"[\[\]{}]", text):
+        depth = depth + 1 if m.group(0) in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _duplicate_keys(node: Any) -> list[tuple[str, int]]:
@@ -185,8 +212,8 @@ def parse_date(text: Any) -> dt.date | None:
         return None
 
 
-MAX_DESCRIPTION = 20_000  # characters in 'beskrivning': pages of text, not a pasted report
-MAX_TEXT = 2_000  # characters in any other value of projekt.yaml
+MAX_DESCRIPTION = 20_000  # characters in 'beskrivning', 'slutsatser' …: pages of text, not a pasted report
+MAX_TEXT = 2_000  # characters in a value inside a list or table (an indicator's name, a kalkyl item)
 MAX_CELL = 1_000  # characters in a table cell
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -215,7 +242,7 @@ def _check_texts(rel: str, data: Any, problems: list[Problem], where: str = "") 
             _check_texts(rel, value, problems, f"{where}[{i}]")
         return
     text = str(data)
-    limit = MAX_DESCRIPTION if fold(where) == "beskrivning" else MAX_TEXT
+    limit = MAX_TEXT if "." in where or "[" in where else MAX_DESCRIPTION  # free texts sit at the top
     if len(text) > limit:
         problems.append(Problem(rel, f"texten är {len(text):,} tecken lång; högst {limit:,} tillåts.".replace(",", "\u00a0"),
                                 column=_show(where), hint="Korta texten; längre underlag hör hemma i en bilaga."))
@@ -229,6 +256,10 @@ def _check_texts(rel: str, data: Any, problems: list[Problem], where: str = "") 
 def _project_from_yaml(data: dict[str, Any], slug: str, problems: list[Problem]) -> Project | None:
     rel = PROJECT_FILE
     _check_texts(rel, data, problems)
+    for key in (*REQUIRED_KEYS[:-1], "beskrivning", "målgrupp"):
+        if not isinstance(data.get(fold(key), ""), str):  # e.g. a YAML tag or list where a name belongs
+            problems.append(Problem(rel, f"'{key}' ska vara en text, inte en lista eller tabell.", column=key,
+                                    hint=f"Skriv texten efter '{key}:' på samma rad, eller med > för flera rader."))
     report_kind = REPORT_KINDS.get(fold(data.get("rapporttyp", "") or "utvardering"))
     if report_kind is None:
         problems.append(Problem(rel, f"rapporttypen '{_show(data.get('rapporttyp'))}' är okänd.", column="rapporttyp",
@@ -377,6 +408,7 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[tu
     if path.suffix.lower() == ".xlsx":
         return _read_xlsx(path, sheet or path.stem)
     text = _decode(path.read_bytes())
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 28))  # a huge cell is reported by row and column
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(text))
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
@@ -429,11 +461,11 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-_PERIOD_PATTERNS = (
-    (re.compile(r"^(\d{4})$"), "år"),
-    (re.compile(r"^(\d{4})-?[Qq]([1-4])$"), "kvartal"),
-    (re.compile(r"^(\d{4})-(\d{1,2})$"), "månad"),
-    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), "dag"),
+_PERIOD_PATTERNS = (  # ASCII digits only: \d would also take Arabic-Indic and other digits
+    (re.compile(r"^(\d{4})$", re.ASCII), "år"),
+    (re.compile(r"^(\d{4})-?[Qq]([1-4])$", re.ASCII), "kvartal"),
+    (re.compile(r"^(\d{4})-(\d{1,2})$", re.ASCII), "månad"),
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII), "dag"),
 )
 
 
@@ -461,6 +493,11 @@ def parse_period(text: str) -> tuple[dt.date, str] | None:
 def _odd_cells(rel: str, rownum: int, header: list[str], cells: list[str]) -> list[Problem]:
     """Cells no valid row has: a value without a column heading, megabytes of text, control characters."""
     found: list[Problem] = []
+    joined = "".join(cells)
+    if (len(joined) <= MAX_CELL and not _CONTROL.search(joined) and not _BIDI.search(joined)
+            and all(header[i] for i, text in enumerate(cells) if text and i < len(header))
+            and not any(cells[len(header):])):
+        return found  # the common case, decided in a few C loops
     for i, text in enumerate(cells):
         if not text:
             continue
@@ -518,7 +555,8 @@ def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem
     if missing or twice:
         return None, path
     if not rows:
-        problems.append(Problem(rel, "filen har rubriker men inga datarader.", row=2))
+        problems.append(Problem(rel, "filen har rubriker men inga datarader.", row=2,
+                                hint="Lägg till en rad per observation under rubrikraden."))
         return None, path
 
     indicators = {i.id: i for i in project.indikatorer} if project else {}
@@ -527,8 +565,10 @@ def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem
     seen: dict[tuple[str, str, str, str], int] = {}
     bad_rows = 0
 
+    positions = {name: col_index.get(fold(name)) for name in OUTCOME_REQUIRED + OUTCOME_OPTIONAL}
+
     def cell(cells: list[str], name: str) -> str:
-        i = col_index.get(fold(name))
+        i = positions[name]
         return cells[i].strip() if i is not None and i < len(cells) else ""
 
     for rownum, cells in rows:

@@ -82,8 +82,11 @@ def _valid(date_part: str, sep: str, tail: str, today: dt.date | None = None) ->
     return _plausible_date([c + yy for c in centuries], month, day)
 
 
+_SIX_DIGITS = re.compile(r"\d{6}")  # every candidate has them: a cheap test first, in C
+
+
 def _hits(text: str) -> list[re.Match[str]]:
-    if not text or not any(ch.isdigit() for ch in text):
+    if not text or not _SIX_DIGITS.search(text):
         return []
     return [m for m in _CANDIDATE.finditer(text) if _valid(m.group(1), m.group(2), m.group(3))]
 
@@ -119,7 +122,7 @@ def canonical(text: Any) -> str | None:
 
 def redact(text: str) -> str:
     """Replace every personnummer or samordningsnummer in ``text``, so it can be shown or logged."""
-    if not isinstance(text, str):
+    if not isinstance(text, str) or not _SIX_DIGITS.search(text):
         return text
     hits = _hits(text)
     for m in reversed(hits):
@@ -136,16 +139,14 @@ def _rows_text(rows: Sequence[int]) -> str:
 
 
 def _problem(file: str, column: str | None, rows: Sequence[int], hint: str) -> Problem:
-    n = len(rows)
-    what = "ett personnummer eller samordningsnummer" if n == 1 else "personnummer eller samordningsnummer"
-    return Problem(file, f"{what} på {_rows_text(sorted(set(rows)))}. Numren visas inte här.",
-                   column=column, hint=hint)
+    return Problem(file, f"personnummer eller samordningsnummer finns på {_rows_text(sorted(set(rows)))} "
+                   "(numren visas inte här).", column=column, hint=hint)
 
 
 def _table_hint(project_dir: Path | None, column: str) -> str:
     where = str(project_dir) if project_dir is not None else "inputs/<projekt>"
     return (f"Personuppgifter får inte finnas i indata. Ersätt kolumnen med koder: sif-eval pseudonymisera "
-            f"{where} --kolumn {column}, eller ta bort uppgifterna. Ingenting har skrivits.")
+            f"{where} --kolumn {column}, eller ta bort uppgifterna.")
 
 
 def scan_rows(file: str, header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]],
@@ -177,15 +178,17 @@ def scan_text(file: str, text: str) -> list[Problem]:
         if not contains_personal_number(line):
             continue
         by_key.setdefault(_key_of(lines, n - 1), []).append(n)
-    hint = f"Personuppgifter får inte finnas i indata. Ta bort numret ur {file}. Ingenting har skrivits."
+    hint = f"Personuppgifter får inte finnas i indata. Ta bort numret ur {file}."
     return [_problem(file, key, rows, hint) for key, rows in by_key.items()]
 
 
 def _key_of(lines: list[str], idx: int) -> str | None:
     """The YAML key a line belongs to: its own, or the nearest less-indented one above it."""
     line = lines[idx]
+    if line.lstrip().startswith("#"):
+        return None  # a comment belongs to no key
     m = _YAML_KEY.match(line)
-    if m and not line.lstrip().startswith("#"):
+    if m:
         return m.group(2).strip()
     indent = len(line) - len(line.lstrip())
     for prev in reversed(lines[:idx]):
@@ -209,6 +212,9 @@ def scan_folder(project_dir: Path, done: Iterable[str] = (), skip_sheets: dict[s
 
     done = set(done)
     problems: list[Problem] = []
+    if contains_personal_number(project_dir.resolve().name):  # the name becomes outputs/<slug>/
+        problems.append(Problem("projektmappen", "mappens namn innehåller ett personnummer eller "
+                                "samordningsnummer.", hint="Byt namn på mappen, t.ex. till projektets kortnamn."))
     for path in sorted(project_dir.iterdir()):
         suffix = path.suffix.lower()
         if path.name in done or not path.is_file() or suffix not in SCANNED_SUFFIXES:
@@ -338,7 +344,7 @@ def pseudonymise(project_dir: Path | str, column: str, *, salt_file: Path | str 
     running twice changes nothing.
     """
     from .archive import write_atomic
-    from .loading import OUTCOME_CSV, OUTCOME_XLSX, fold
+    from .loading import OUTCOME_CSV, OUTCOME_XLSX, UnreadableFile, fold
 
     project_dir = Path(project_dir)
     if not project_dir.is_dir():
@@ -352,13 +358,16 @@ def pseudonymise(project_dir: Path | str, column: str, *, salt_file: Path | str 
                                  hint="Ange filens namn med --fil, t.ex. --fil utfall.csv."))
     salt_path = Path(salt_file).expanduser() if salt_file else default_salt_file()
     salt, created = read_or_create_salt(salt_path, (paths.INPUTS, paths.OUTPUTS, project_dir, project_dir.parent))
-    if path.suffix.lower() == ".xlsx":
-        data, cells, values, coded = _pseudonymise_xlsx(path, column, salt, fold)
-    else:
-        data, cells, values, coded = _pseudonymise_csv(path, column, salt, fold)
+    try:
+        if path.suffix.lower() == ".xlsx":
+            data, name, coder = _pseudonymise_xlsx(path, column, salt, fold)
+        else:
+            data, name, coder = _pseudonymise_csv(path, column, salt, fold)
+    except UnreadableFile as exc:
+        raise InputError(Problem(path.name, exc.message, hint="Spara filen som CSV (UTF-8) eller .xlsx.")) from None
     write_atomic(path, data)
     remaining = tuple(scan_folder(project_dir, done=[p.name for p in project_dir.iterdir() if p != path]))
-    return Pseudonymised(file=path, column=column, cells=cells, values=values, already_coded=coded,
+    return Pseudonymised(file=path, column=name, cells=coder.cells, values=len(coder.codes), already_coded=coder.coded,
                          salt_file=salt_path, salt_created=created, remaining=remaining)
 
 
@@ -390,16 +399,12 @@ class _Coder:
         return code
 
 
-def _pseudonymise_csv(path: Path, column: str, salt: bytes, fold) -> tuple[bytes, int, int, int]:
-    from .loading import _decode, sniff_separator
+def _pseudonymise_csv(path: Path, column: str, salt: bytes, fold) -> tuple[bytes, str, _Coder]:
+    from .loading import _decode, detect_encoding, sniff_separator
 
     raw = path.read_bytes()
     text = _decode(raw)
-    encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
-    try:
-        raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        encoding = "cp1252"
+    encoding = detect_encoding(raw)
     eol = "\r\n" if "\r\n" in text else "\n"
     sep = sniff_separator(text)
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
@@ -417,15 +422,18 @@ def _pseudonymise_csv(path: Path, column: str, salt: bytes, fold) -> tuple[bytes
     writer = csv.writer(out, delimiter=sep, lineterminator=eol, quoting=csv.QUOTE_MINIMAL)
     for record in records:
         writer.writerow(record)
-    return out.getvalue().encode(encoding), coder.cells, len(coder.codes), coder.coded
+    return out.getvalue().encode(encoding), header[idx], coder
 
 
-def _pseudonymise_xlsx(path: Path, column: str, salt: bytes, fold) -> tuple[bytes, int, int, int]:
+def _pseudonymise_xlsx(path: Path, column: str, salt: bytes, fold) -> tuple[bytes, str, _Coder]:
     import openpyxl
 
-    from .loading import OUTCOME_SHEET, _cell_text
+    from .loading import OUTCOME_SHEET, UnreadableFile, _cell_text
 
-    wb = openpyxl.load_workbook(path)
+    try:
+        wb = openpyxl.load_workbook(path)
+    except Exception:  # noqa: BLE001 - zipfile, openpyxl and lxml each raise their own
+        raise UnreadableFile("filen heter .xlsx men är ingen Excel-arbetsbok som går att läsa.") from None
     names = {fold(n): n for n in wb.sheetnames}
     ws = wb[names.get(fold(OUTCOME_SHEET), wb.sheetnames[0])]
     rows = list(ws.iter_rows())
@@ -441,7 +449,7 @@ def _pseudonymise_xlsx(path: Path, column: str, salt: bytes, fold) -> tuple[byte
             row[idx].value = coder(_cell_text(row[idx].value))
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue(), coder.cells, len(coder.codes), coder.coded
+    return buf.getvalue(), header[idx], coder
 
 
 # ---------------------------------------------------------------- small numbers
@@ -530,15 +538,25 @@ def suppress_table(table: pd.DataFrame, columns: Iterable[str], threshold: int) 
 
 
 def cell_counts(observations: pd.DataFrame, by: Sequence[str] = ("indikator", "grupp", "period")) -> pd.DataFrame:
-    """How many individuals each cell stands for: the sum of ``antal`` where given, each other row counting as one.
+    """How many individuals each cell stands for.
 
-    Rows without ``antal`` are taken to be single individuals, the cautious
-    reading; aggregate rows should say how many they stand for in ``antal``.
+    A row with ``antal`` stands for that many; rows without it count their
+    distinct ``enhet`` (a unit seen in many periods is one person), and rows
+    with neither count one each, the cautious reading.  Aggregate rows should
+    say how many they stand for in ``antal``.
     """
-    weights = observations["antal"] if "antal" in observations else pd.Series(float("nan"), index=observations.index)
-    frame = observations[list(by)].copy()
-    frame["antal"] = weights.fillna(1.0).astype(float)
-    return frame.groupby(list(by), sort=True, dropna=False)["antal"].sum().reset_index()
+    by = list(by)
+    nan = pd.Series(float("nan"), index=observations.index)
+    antal = observations["antal"].astype(float) if "antal" in observations else nan
+    unit = observations["enhet"] if "enhet" in observations else nan
+    given = antal.notna()
+    frame = observations[by].copy()
+    frame["_antal"] = antal.where(given, 0.0)
+    frame["_enhet"] = unit.where(~given)
+    frame["_rad"] = (~given & unit.isna()).astype(float)
+    grouped = frame.groupby(by, sort=True, dropna=False)
+    total = grouped["_antal"].sum() + grouped["_enhet"].nunique() + grouped["_rad"].sum()
+    return total.rename("antal").reset_index()
 
 
 def small_cells(observations: pd.DataFrame, threshold: int, *, by: Sequence[str] = ("indikator", "grupp", "period"),

@@ -16,13 +16,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import archive, paths
-from .errors import RunFailed, SifEvalError
+from .errors import InputError, Problem, RunFailed, SifEvalError
 from .evaluation import read_result
 from .kernel import ensure_kernel
 from .loading import load_project
 from .report import render_reports
 
 NOTEBOOK_TIMEOUT_S = 600
+TIMEOUT_ENV = "SIF_EVAL_NOTEBOOK_TIMEOUT"
+
+
+def notebook_timeout() -> int:
+    """Seconds a notebook cell may run: ``SIF_EVAL_NOTEBOOK_TIMEOUT`` if set, else 600."""
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not raw:
+        return NOTEBOOK_TIMEOUT_S
+    if not raw.isdigit() or int(raw) <= 0:
+        raise InputError(Problem(f"miljövariabeln {TIMEOUT_ENV}", f"'{raw[:40]}' är inget antal sekunder.",
+                                 hint="Ange ett heltal större än 0, t.ex. 1200, eller ta bort variabeln."))
+    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,7 @@ def run_project(project_dir: Path | str, outputs: Path | str | None = None,
 
     say("Kontrollerar indata …")
     loaded = load_project(project_dir, slug=slug)  # raises InputError before anything is written
+    timeout = notebook_timeout()
     run_dir = archive.new_run_dir(outputs, loaded.project.slug)
     params = {"projekt": str(project_dir), "slug": loaded.project.slug, "rapportdatum": report_date.isoformat(),
               "mallar": str(source_set.root), "anteckningsbok": (notebook or source_set.notebook()).name}
@@ -73,6 +86,7 @@ def run_project(project_dir: Path | str, outputs: Path | str | None = None,
     rendered: list = []
 
     def _terminated(signum, frame):  # a kill mid-run must leave the folder marked failed
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not interrupt the cleanup
         raise RunFailed("Körningen avbröts (SIGTERM).", str(run_dir))
 
     in_main = _is_main_thread()
@@ -91,7 +105,7 @@ def run_project(project_dir: Path | str, outputs: Path | str | None = None,
                 parameters={"projektmapp": str(run_dir / paths.RUN_INPUTS), "utdatamapp": str(run_dir),
                             "slug": loaded.project.slug, "rapportdatum": report_date.isoformat()},
                 kernel_name=kernel, language="python", cwd=str(run_dir), progress_bar=False, log_output=False,
-                execution_timeout=NOTEBOOK_TIMEOUT_S, start_timeout=120,
+                execution_timeout=timeout, start_timeout=120,
             )
         except pm.PapermillExecutionError as exc:
             raise RunFailed(f"Anteckningsboken stoppade i cell {exc.cell_index}: {exc.ename}: {exc.evalue}. "
@@ -104,6 +118,8 @@ def run_project(project_dir: Path | str, outputs: Path | str | None = None,
         manifest.finish(archive.STATUS_DONE)
     except BaseException as exc:
         reason = str(exc) if isinstance(exc, SifEvalError) else f"{type(exc).__name__}: {exc}"
+        for partial in run_dir.rglob(".*.tmp*"):  # half-written files of an interrupted atomic write
+            partial.unlink(missing_ok=True)
         manifest.finish(archive.STATUS_FAILED, reason)
         if isinstance(exc, SifEvalError | KeyboardInterrupt):
             raise
