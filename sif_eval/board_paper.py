@@ -38,7 +38,10 @@ def decision_clauses(result: ProjectResult) -> list[str]:
 
 
 def summary_sentences(effects: tuple[Effect, ...]) -> list[str]:
-    return [f"{texts.effect_sentence(e)} {texts.target_sentence(e)}" for e in effects]
+    from .report import is_suppressed, suppressed_sentence
+
+    return [suppressed_sentence(e) if is_suppressed(e) else f"{texts.effect_sentence(e)} {texts.target_sentence(e)}"
+            for e in effects]
 
 
 def context(result: ProjectResult, municipality: Municipality, report_date: dt.date) -> dict[str, Any]:

@@ -300,9 +300,13 @@ def default_year(ledger: Ledger, report_date: dt.date) -> int:
 
 
 def _effects(slug: str, name: str, result: ProjectResult) -> tuple[EffectLine, ...]:
+    """Each indicator's line; a result for a too-small group (sekretess) is left out of public documents."""
+    from .report import is_suppressed
+
     return tuple(EffectLine(slug=slug, projekt=name, indikator=e.indikator, namn=e.namn or e.indikator, typ=e.typ,
                             design=e.design, skattning=e.skattning, ki_låg=e.ki_låg, ki_hög=e.ki_hög,
-                            effektmål=e.effektmål, måluppfyllelse=e.måluppfyllelse) for e in result.effekter)
+                            effektmål=e.effektmål, måluppfyllelse=e.måluppfyllelse)
+                 for e in result.effekter if not is_suppressed(e))
 
 
 def _plan_from_kalkyl(kalkyl: dict[str, Any] | None) -> tuple[Flow, ...] | None:

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from . import analysis, economics, figures, paths
+from . import analysis, economics, figures, paths, privacy
 from .archive import write_json
 from .economics_figures import plot_cumulative, plot_tornado
 from .loading import LoadedProject
@@ -27,9 +27,20 @@ def analyse(loaded: LoadedProject, out_dir: Path | str, report_date: dt.date | s
     if isinstance(report_date, str):
         report_date = dt.date.fromisoformat(report_date)
     effects = []
+    threshold = loaded.municipality.minsta_antal
+    small = privacy.small_groups(obs, threshold) if len(obs) else None
     for ind in project.indikatorer:
         rows = obs[obs["indikator"] == ind.id].reset_index(drop=True)
         effect = analysis.estimate(rows, ind)
+        tiny = [] if small is None else small[small["indikator"] == ind.id]
+        if len(tiny):
+            # Public documents must not show results for groups this small (sekretess); the result keeps them.
+            groups = ", ".join(f"{g} ({privacy.suppress_text(n, threshold)})" for g, n in zip(tiny["grupp"], tiny["antal"],
+                                                                                             strict=True))
+            effect = dataclasses.replace(
+                effect, beskrivande=effect.beskrivande + (("röjanderisk", 1), ("minsta_antal", threshold)),
+                varningar=effect.varningar + (f"Gruppen har färre än {threshold} individer: {groups}. Resultatet "
+                                              "redovisas därför inte i de offentliga dokumenten.",))
         fig_name = f"{ind.id}.png"
         alt = figures.plot_effect(rows, effect, ind, fig_dir / fig_name, insatsstart=project.insatsstart)
         effect = dataclasses.replace(effect, figur=f"{paths.RUN_FIGURES}/{fig_name}", figur_alt=alt)

@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from . import board_paper, economy_text, funder_report, paths, render, texts
+from . import board_paper, economy_text, funder_report, paths, privacy, render, texts
 from . import swedish as sv
 from .model import Effect, Municipality, ProjectResult
 
@@ -35,7 +35,22 @@ def _value(effect: Effect, x: float | None) -> str:
     return sv.decimal(x, 2 if abs(x) < 100 else 0)
 
 
+def is_suppressed(e: Effect) -> bool:
+    """A group was too small to show (``minsta_antal`` in kommun.yaml): public documents hide the result."""
+    return bool(e.descriptive().get("röjanderisk"))
+
+
+def suppressed_sentence(e: Effect) -> str:
+    threshold = int(e.descriptive().get("minsta_antal") or 5)
+    return (f"Resultatet för {e.namn or e.indikator} redovisas inte eftersom en grupp har färre än "
+            f"{threshold} individer.")
+
+
 def effect_row(e: Effect) -> dict[str, str]:
+    if is_suppressed(e):
+        threshold = int(e.descriptive().get("minsta_antal") or 5)
+        return {"namn": e.namn or e.indikator, "design": texts.design_name(e.design), "skattning": "–", "ki": "–",
+                "p": "–", "n": f"<{threshold}", "mål": "–"}
     ci = "–" if e.ki_låg is None or e.ki_hög is None else f"{_value(e, e.ki_låg)} till {_value(e, e.ki_hög)}"
     return {
         "namn": e.namn or e.indikator,
@@ -78,8 +93,15 @@ def context(result: ProjectResult) -> dict[str, Any]:
         nr = n_fig = n_fig + 1 if e.figur else n_fig
         nr_hs = n_fig = n_fig + 1 if e.figur_händelsestudie else n_fig
         pretrend = e.descriptive().get("pretrend_p")
+        if is_suppressed(e):  # nothing about a too-small group reaches a public document
+            effects.append({"e": e, "nr": None, "nr_hs": None, "rad": effect_row(e), "pretrend": None,
+                            "mening": suppressed_sentence(e), "mål": "", "designnamn": texts.design_name(e.design),
+                            "figur": None, "figur_hs": None, "se_typ": _SE_LABEL.get(e.se_typ or "", "inga"),
+                            "dold": True})
+            n_fig -= bool(e.figur) + bool(e.figur_händelsestudie)
+            continue
         effects.append({
-            "e": e, "nr": nr, "nr_hs": nr_hs, "rad": effect_row(e),
+            "e": e, "nr": nr, "nr_hs": nr_hs, "rad": effect_row(e), "dold": False,
             "pretrend": None if pretrend is None else sv.p_value(pretrend),
             "mening": texts.effect_sentence(e), "mål": texts.target_sentence(e),
             "designnamn": texts.design_name(e.design), "figur": f"../{e.figur}" if e.figur else None,
@@ -101,6 +123,8 @@ def context(result: ProjectResult) -> dict[str, Any]:
         "budget": economy_text.budget_context(result.ekonomi),
         "kalkyl": economy_text.calculation_context(result.kalkyl),
         "n_fig": n_fig,
+        "sekretess": next((privacy.suppression_note(int(e.descriptive().get("minsta_antal") or 5))
+                           for e in result.effekter if is_suppressed(e)), ""),
         "n_indikatorer": sv.count_noun(len(result.effekter), "indikator", "indikatorer"),
     }
 

@@ -117,3 +117,24 @@ def test_same_inputs_same_bytes(tmp_path):
         digests.append((hashlib.sha256(out.docx.read_bytes()).hexdigest(),
                         hashlib.sha256(out.pdf.read_bytes()).hexdigest()))
     assert digests[0] == digests[1]
+
+
+def test_result_for_a_too_small_group_is_not_shown(tmp_path):
+    import dataclasses
+
+    base = _result()
+    e = base.effekter[0]
+    small = dataclasses.replace(e, beskrivande=(("röjanderisk", 1), ("minsta_antal", 5)),
+                                varningar=("Gruppen har färre än 5 individer: insats (färre än 5).",))
+    run = _run_dir(tmp_path)
+    rendered = render_reports(dataclasses.replace(base, effekter=(small,)), run, dt.date(2022, 2, 2))
+    for doc in rendered:
+        text = " ".join("\n".join(p.text for p in Document(str(doc.docx)).paragraphs).split())
+        pdf = " ".join(" ".join(p.extract_text() for p in PdfReader(str(doc.pdf)).pages).split())
+        for t in (text, pdf):
+            assert "redovisas inte eftersom en grupp har färre än 5 individer" in t
+            assert "5,2" not in t and "3,0–7,4" not in t
+    report = Document(str(rendered[0].docx))
+    assert report.tables[1].rows[1].cells[5].text == "<5"
+    assert "Antal under 5 redovisas inte" in "\n".join(p.text for p in report.paragraphs)
+    assert 'descr="Linjediagram' not in report.element.xml  # the figure is left out
