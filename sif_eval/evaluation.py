@@ -88,5 +88,5 @@ def analyse(loaded: LoadedProject, out_dir: Path | str, report_date: dt.date | s
 
 
 def read_result(run_dir: Path | str) -> ProjectResult:
-    data = json.loads((Path(run_dir) / paths.RESULT).read_text(encoding="utf-8"))
-    return ProjectResult.from_dict(data)
+    """A run's ``resultat.json`` as the immutable value documents are rendered from."""
+    return ProjectResult.from_dict(json.loads((Path(run_dir) / paths.RESULT).read_text(encoding="utf-8")))

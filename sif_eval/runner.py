@@ -8,6 +8,7 @@ is marked ``misslyckad`` unless every step, documents included, succeeded.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import time
@@ -17,9 +18,9 @@ from pathlib import Path
 
 from . import archive, paths
 from .errors import InputError, Problem, RunFailed, SifEvalError
-from .evaluation import read_result
 from .kernel import ensure_kernel
 from .loading import load_project
+from .model import ProjectResult
 from .report import render_reports
 
 NOTEBOOK_TIMEOUT_S = 600
@@ -110,7 +111,7 @@ def run_project(project_dir: Path | str, outputs: Path | str | None = None,
         except pm.PapermillExecutionError as exc:
             raise RunFailed(f"Anteckningsboken stoppade i cell {exc.cell_index}: {exc.ename}: {exc.evalue}. "
                             f"Se {run_dir / paths.EXECUTED_NOTEBOOK}.", str(run_dir)) from exc
-        result = read_result(run_dir)
+        result = ProjectResult.from_dict(json.loads((run_dir / paths.RESULT).read_text(encoding="utf-8")))
         say("Skapar dokument …")
         rendered = render_reports(result, run_dir, report_date, run_set, loaded.municipality)
         manifest.update(renderare=rendered[0].renderer if rendered else None,
