@@ -12,11 +12,29 @@ Standard errors are Newey-West (HAC, Bartlett kernel, statsmodels'
 small-sample correction, t inference with N-K df) with
 ``maxlags = max(1, floor(4 * (n/100) ** (2/9)))`` (the Newey-West 1994 rule of
 thumb; 2 for 16-60 periods).
+
+Two additions, reported in ``beskrivande`` only (``skattning`` stays the
+uncontrolled level change above):
+
+* Controlled ITS: when the jämförelse group has a series covering every
+  period of the insats series (and at least ``ITS_MIN_PERIODS`` on each side),
+  the segmented regression is fitted with group x (const, t, efter, t_efter and
+  month) interactions.  Its interaction coefficients are exactly the
+  coefficients of the same design fitted to the difference series
+  (insats minus jämförelse, per period), which is how it is computed; the
+  Newey-West errors on the difference series also account for shocks common
+  to both series.  Keys ``kontrollerad_nivåförändring`` (+ ``_se``,
+  ``_ki_låg``, ``_ki_hög``, ``_p``) and ``kontrollerad_lutningsförändring``.
+* Structural time series: monthly series with at least 24 periods also get
+  ``UnobservedComponents`` (local level, seasonal(12), the ``efter`` dummy as
+  exogenous regressor, Gaussian MLE); keys ``ucm_nivåförändring``,
+  ``ucm_se``, ``ucm_ki_låg``, ``ucm_ki_hög`` (normal-based 95 % CI).
 """
 
 from __future__ import annotations
 
 import math
+import warnings as _warnings
 
 import numpy as np
 import pandas as pd
@@ -25,6 +43,8 @@ import statsmodels.api as sm
 from .analysis_common import (
     INSATS,
     ITS_GOOD_PERIODS,
+    ITS_MIN_PERIODS,
+    JAMFORELSE,
     Fit,
     group_descriptives,
     t_inference,
@@ -51,9 +71,9 @@ def hac_maxlags(n: int) -> int:
     return max(1, int(math.floor(4 * (n / 100) ** (2 / 9))))
 
 
-def its_series(obs: pd.DataFrame) -> pd.DataFrame:
-    """The insats group's series: one row per period with the (weighted) mean and the design columns."""
-    ins = obs[obs["grupp"] == INSATS].copy()
+def its_series(obs: pd.DataFrame, group: str = INSATS) -> pd.DataFrame:
+    """One group's series (insats by default): one row per period with the (weighted) mean and design columns."""
+    ins = obs[obs["grupp"] == group].copy()
     w = usable_weights(ins)
     ins["_w"] = 1.0 if w is None else w
     ins["_wv"] = ins["_w"] * ins["varde"].astype(float)
@@ -115,6 +135,86 @@ def its_curves(obs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def controlled_series(obs: pd.DataFrame, s: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """The insats series minus the jämförelse series per period, or None when no comparison series covers it.
+
+    The design columns (t, efter, t_efter) are the insats series'; the comparison must have a value in
+    every insats period.
+    """
+    if not (obs["grupp"] == JAMFORELSE).any():
+        return None
+    s = its_series(obs) if s is None else s
+    c = its_series(obs, JAMFORELSE)
+    if not set(s["period_start"]).issubset(set(c["period_start"])):
+        return None
+    if min(int((~c["efter"]).sum()), int(c["efter"].sum())) < ITS_MIN_PERIODS:
+        return None
+    d = s.merge(c[["period_start", "varde"]], on="period_start", suffixes=("", "_jmf"), how="left")
+    d["varde_insats"] = d["varde"]
+    d["varde"] = d["varde_insats"] - d["varde_jmf"]
+    return d
+
+
+def _controlled(obs: pd.DataFrame, s: pd.DataFrame, desc: dict, warnings: list[str], level: float) -> bool:
+    """Controlled ITS on the difference series; True when it was fitted."""
+    d = controlled_series(obs, s)
+    if d is None:
+        return False
+    res, _, names = fit_its(d)
+    beta, bse, df = np.asarray(res.params), np.asarray(res.bse), float(res.df_resid)
+    i_lvl, i_slope = names.index("efter"), names.index("t_efter")
+    se, lo, hi, p = t_inference(beta[i_lvl], bse[i_lvl], df)
+    desc["kontrollerad_nivåförändring"] = float(beta[i_lvl])
+    desc["kontrollerad_nivåförändring_se"] = se
+    desc["kontrollerad_nivåförändring_ki_låg"] = lo
+    desc["kontrollerad_nivåförändring_ki_hög"] = hi
+    desc["kontrollerad_nivåförändring_p"] = p
+    desc["kontrollerad_lutningsförändring"] = float(beta[i_slope])
+    if np.sign(beta[i_lvl]) != np.sign(level) and beta[i_lvl] != 0 and level != 0:
+        warnings.append(
+            "Med jämförelsegruppens tidsserie som kontroll (kontrollerad avbruten tidsserie) får "
+            "nivåförändringen motsatt tecken mot den okontrollerade skattningen; en förändring som båda "
+            "grupperna delar vid insatsstart kan alltså ligga bakom resultatet."
+        )
+    return True
+
+
+def _ucm(s: pd.DataFrame, desc: dict, warnings: list[str]) -> None:
+    """UnobservedComponents (local level + seasonal(12) + efter dummy) for long monthly series."""
+    if s["period_typ"].iloc[0] != "månad" or len(s) < SEASONAL_MIN_MONTHS:
+        return
+    t = s["t"].to_numpy().astype(int)
+    full = np.arange(t.min(), t.max() + 1)  # calendar gaps become missing values, not skipped months
+    y = pd.Series(np.nan, index=full)
+    y[t] = s["varde"].to_numpy(dtype=float)
+    x = (full >= 0).astype(float).reshape(-1, 1)
+    failed = (
+        "Den strukturella tidsseriemodellen (UnobservedComponents) kunde inte skattas eller konvergerade inte; "
+        "den redovisas därför inte."
+    )
+    try:
+        from statsmodels.tsa.statespace.structural import UnobservedComponents
+
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")
+            mod = UnobservedComponents(y.to_numpy(), level="local level", seasonal=12, exog=x)
+            res = mod.fit(disp=False, maxiter=200)
+        converged = bool(res.mle_retvals.get("converged", True)) if res.mle_retvals else True
+        i = next(k for k, n in enumerate(mod.param_names) if n.startswith("beta"))
+        b, se = float(np.asarray(res.params)[i]), float(np.asarray(res.bse)[i])
+    except Exception:  # noqa: BLE001 - any numerical failure means: not reported
+        warnings.append(failed)
+        return
+    se_, lo, hi, _ = t_inference(b, se, None)
+    if not converged or se_ is None:
+        warnings.append(failed)
+        return
+    desc["ucm_nivåförändring"] = b
+    desc["ucm_se"] = se_
+    desc["ucm_ki_låg"] = lo
+    desc["ucm_ki_hög"] = hi
+
+
 def estimate_its(obs: pd.DataFrame) -> Fit:
     """Segmented regression; the level change at the start is the effect."""
     ins = obs[obs["grupp"] == INSATS]
@@ -158,10 +258,17 @@ def estimate_its(obs: pd.DataFrame) -> Fit:
             f"Tidsserien har bara {n_pre} perioder före och {n_post} efter insatsstart; med färre än "
             f"{ITS_GOOD_PERIODS} på någon sida är trenden osäker och resultatet ska tolkas med försiktighet."
         )
-    if (obs["grupp"] != INSATS).any():
+    controlled = _controlled(obs, s, desc, warnings, float(beta[i_lvl]))
+    if (obs["grupp"] != INSATS).any() and not controlled:
+        other = (obs["grupp"] != INSATS).to_numpy()
+        obs_after = obs["efter"].to_numpy(dtype=bool)
         warnings.append(
             "Jämförelsegruppen finns inte både före och efter insatsstart och används därför inte i tidsserien."
+            if not ((other & ~obs_after).any() and (other & obs_after).any())
+            else "Jämförelsegruppens tidsserie täcker inte samma perioder som insatsgruppens (eller har för få "
+            "perioder) och används därför inte i tidsserien."
         )
+    _ucm(s, desc, warnings)
     warnings.append(
         "Den avbrutna tidsserien förutsätter att utvecklingen före insatsen hade fortsatt likadant utan den; "
         "andra förändringar vid samma tidpunkt kan påverka resultatet."
