@@ -196,25 +196,47 @@ def run(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | st
     return sample
 
 
+@dataclass
+class Spec:
+    """One measurement for ``repeat``/``alternate``: how to run it once and what to read from a run."""
+
+    label: str
+    one_run: Callable[[], Sample]
+    seconds_of: Callable[[Sample], float | None] | None = None  # default: the child's wall time
+    cpu_of: Callable[[Sample], float | None] | None = None  # default: the child's CPU time
+
+
+def alternate(specs: Sequence[Spec], *, min_runs: int, max_runs: int, budget_s: float,
+              say: Callable[[str], None] = lambda _m: None) -> list[Stat]:
+    """Run the measurements in turns (A, B, A, B, …) so that a change in the machine's load hits them alike.
+
+    At least ``min_runs`` rounds, at most ``max_runs``, and no new round once the next would pass ``budget_s``.
+    A measurement that fails twice without ever succeeding is not run again.
+    """
+    stats = [Stat(spec.label) for spec in specs]
+    spent = 0.0
+    for i in range(max_runs):
+        if i >= min_runs and spent + spent / i > budget_s:
+            break
+        for spec, stat in zip(specs, stats, strict=True):
+            if len(stat.failures) >= 2 and not stat.runs_s:
+                continue
+            sample = spec.one_run()
+            spent += sample.seconds
+            stat.add(sample, spec.seconds_of(sample) if (spec.seconds_of and sample.ok) else None,
+                     spec.cpu_of(sample) if (spec.cpu_of and sample.ok) else None)
+            shown = f"{stat.runs_s[-1]:.2f} s" if sample.ok else sample.error
+            say(f"  {spec.label}: körning {i + 1}: {shown}")
+    return stats
+
+
 def repeat(label: str, one_run: Callable[[], Sample], *, min_runs: int, max_runs: int, budget_s: float,
            seconds_of: Callable[[Sample], float | None] | None = None,
            cpu_of: Callable[[Sample], float | None] | None = None,
            say: Callable[[str], None] = lambda _m: None) -> Stat:
-    """Run at least ``min_runs`` and at most ``max_runs`` times, stopping when the next run would pass ``budget_s``."""
-    stat = Stat(label)
-    spent = 0.0
-    for i in range(max_runs):
-        if i >= min_runs and stat.runs_s and spent + spent / i > budget_s:
-            break
-        sample = one_run()
-        spent += sample.seconds
-        stat.add(sample, seconds_of(sample) if (seconds_of and sample.ok) else None,
-                 cpu_of(sample) if (cpu_of and sample.ok) else None)
-        shown = f"{stat.runs_s[-1]:.2f} s" if sample.ok else sample.error
-        say(f"  {label}: körning {i + 1}: {shown}")
-        if not sample.ok and len(stat.failures) >= 2 and not stat.runs_s:
-            break  # failing every time: do not burn the budget
-    return stat
+    """One measurement repeated: ``alternate`` with a single turn-taker."""
+    return alternate([Spec(label, one_run, seconds_of, cpu_of)], min_runs=min_runs, max_runs=max_runs,
+                     budget_s=budget_s, say=say)[0]
 
 
 def child_cmd(task: str, **args: Any) -> list[str]:

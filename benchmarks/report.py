@@ -167,7 +167,7 @@ def _why_batch(t: dict[str, Any], data: dict[str, Any]) -> None:
     # Job 1 ran at another moment (another load), so carry over the share, not the seconds.
     share = (kernel + kimports) / bd["run_project_s"] if bd.get("run_project_s") else 0.0
     saving = per * min(share, 1.0)
-    how = "rät linje genom de uppmätta storlekarna" if line["punkter"] > 1 else "takten i den enda uppmätta storleken"
+    how = "rät linje genom de uppmätta storlekarna" if line["punkter"] > 1 else "takten i den största uppmätta storleken"
     t["varför"] = (f"Med 2 arbetare kostar varje projekt {sec(per)} i genomströmning ({how}) och "
                    f"den fasta delen (poolstart och den samlade utvärderingen) {sec(fixed)}. Målet kräver högst "
                    f"{sec(need)} per projekt. Varje projekt startar en egen Jupyter-kärna och gör alla importer på nytt "
@@ -192,7 +192,8 @@ def _why_speedup(t: dict[str, Any], data: dict[str, Any]) -> None:
     t["varför"] = (f"Per projekt är 2 arbetare {times(per_ratio)} snabbare ({sec(one['per_projekt_s'])} mot "
                    f"{sec(two['per_projekt_s'])}); den fasta delen ({sec(one['fast_s'])} mot {sec(two['fast_s'])}) blir "
                    "inte snabbare med fler arbetare. Datorn har två kärnor, och varje projekt kör redan flera processer "
-                   "(arbetsprocess, kärna, pandoc) som konkurrerar om dem.")
+                   "(arbetsprocess, kärna, pandoc) som konkurrerar om dem; annat arbete på datorn tar också av de två "
+                   "kärnorna (se kolumnen Belastning).")
     t["förslag"] = ("Mindre CPU per projekt (varm kärna, lättare importer) minskar konkurrensen om kärnorna; den samlade "
                     "utvärderingens kärna kan startas medan de sista projekten körs.")
 
@@ -372,7 +373,8 @@ def _job1(data: dict[str, Any]) -> list[str]:
     a, u = j["sif_eval"], j.get("vanliga") or {}
     parts = j.get("vanliga_delar_s") or {}
     same = j.get("samma_skattningar") or {}
-    out = [f"`python -m sif_eval run` (SIF_EVAL_RENDERER=inbyggd) på exemplet skolnärvaro: median {sec(a['median_s'])} "
+    out = [f"`python -m sif_eval run` (SIF_EVAL_RENDERER=inbyggd) på exemplet skolnärvaro, kört omväxlande med det "
+           f"vanliga sättet så att ändrad belastning drabbar båda lika: median {sec(a['median_s'])} "
            f"över {a['n']} körningar ({', '.join(sec(x) for x in a['runs_s'])}), toppminne {mib(a['peak_mb'])} för hela "
            f"processträdet (största enskilda process {mib(a['max_rss_mb'])}).", "",
            f"Det vanliga sättet: {j.get('not_vanliga', '')} Median {sec(u.get('median_s'))} över {u.get('n', 0)} "
@@ -410,7 +412,8 @@ def _job2(data: dict[str, Any]) -> list[str]:
     a, u = j["sif_eval"], j.get("vanliga") or {}
     steps = j.get("steg_s") or {}
     out = [f"`render_reports` på ett handbyggt resultat med en figur (som `tests/test_render.py`). Utvärderingsrapporten "
-           f"i Word och PDF: median {sec(a['median_s'])} (n = {a['n']} processer); båda dokumenten (rapport och "
+           f"i Word och PDF: median {sec(a['median_s'])} (n = {a['n']} processer, omväxlande med det vanliga sättet); "
+           f"båda dokumenten (rapport och "
            f"tjänsteskrivelse) {sec(j.get('båda_dokumenten_s'))}; ett varmt anrop {sec(j.get('varm_ett_dokument_s'))}. "
            f"{j.get('not_sif_eval', '')} Toppminne {mib(a['peak_mb'])}.", "",
            "Steg för rapporten (median, första anropet): " + ", ".join(f"{k} {sec(v)}" for k, v in steps.items()) + ".",
@@ -439,15 +442,19 @@ def _job3(data: dict[str, Any]) -> list[str]:
     rows = []
     for r in j.get("rader") or []:
         rows.append([str(r["projekt"]), str(r["arbetare"]), sec(r.get("sekunder")), sec(r.get("per_projekt_s")),
-                     sec(r.get("projektfas_s")), sec(r.get("samlad_s")), sec(r.get("cpu_s")), mib(r.get("toppminne_mb")),
+                     sec(r.get("takt_s")), sec(r.get("projektfas_s")), sec(r.get("samlad_s")), sec(r.get("cpu_s")),
+                     mib(r.get("toppminne_mb")),
                      num(r.get("belastning"), 1) if r.get("belastning") is not None else "–",
                      r.get("källa", "") if r.get("källa") == "uppmätt" else f"*{r.get('källa')}*"])
-    out += _table(["Projekt", "Arbetare", "Total tid", "Per projekt", "Projektfas", "Samlad utv.", "CPU", "Toppminne",
-                   "Belastning", "Källa"], rows)
+    out += _table(["Projekt", "Arbetare", "Total tid", "Total/projekt", "Takt", "Projektfas", "Samlad utv.", "CPU",
+                   "Toppminne", "Belastning", "Källa"], rows)
+    out += ["*Takt* = sekunder mellan två färdiga projekt när alla arbetare är upptagna (lutningen i en rät linje genom "
+            "projektens klartider); den räknar inte med poolens start eller den samlade utvärderingen.", ""]
     for w, fit in (j.get("linje") or {}).items():
-        out += [f"- Tillväxt med {w} arbetare: T(n) ≈ {sec(fit['fast_s'])} + {sec(fit['per_projekt_s'])} × n "
-                f"({'rät linje genom ' + str(fit['punkter']) + ' storlekar' if fit['punkter'] > 1 else 'från en storlek'}"
-                "): tiden växer linjärt med antalet projekt."]
+        how = (f"rät linje genom {fit['punkter']} uppmätta storlekar" if fit["punkter"] > 1
+               else "takten i den största uppmätta storleken")
+        out += [f"- Tillväxt med {w} arbetare: T(n) ≈ {sec(fit['fast_s'])} + {sec(fit['per_projekt_s'])} × n ({how}): "
+                "tiden växer linjärt med antalet projekt."]
     for s in j.get("snabbare_med_fler_arbetare") or []:
         out += [f"- {s['projekt']} projekt: 2 arbetare {times(s['kvot'])} snabbare än 1 ({s['källa']})."]
     loop = j.get("slinga") or {}

@@ -65,11 +65,11 @@ class Settings:
     keep: bool
     full: bool = False  # measure every batch size, whatever the budget says
 
-    def runs(self, slow: bool = False) -> dict[str, Any]:
-        """Repeat limits for ``measure.repeat``: fewer runs for slow measurements, one in quick mode."""
+    def runs(self, slow: bool = False, turns: int = 1) -> dict[str, Any]:
+        """Repeat limits for ``measure.repeat``/``alternate``: fewer runs for slow measurements, one in quick mode."""
         if self.quick:
             return {"min_runs": 1, "max_runs": 1, "budget_s": 0.0}
-        return {"min_runs": 3, "max_runs": 5, "budget_s": 90.0 if slow else 45.0}
+        return {"min_runs": 3, "max_runs": 5, "budget_s": (90.0 if slow else 45.0) * turns}
 
 
 @dataclass
@@ -156,11 +156,6 @@ def job1(b: Bench) -> dict[str, Any]:
     s = b.settings
     project = b.example_inputs("jobb1")
     out = b.scratch / "jobb1"
-    b.say("[jobb 1] sif-eval run inputs/skolnarvaro")
-    cli = measure.repeat("sif-eval run", lambda: measure.run(
-        [PY, "-m", "sif_eval", "run", str(project), "--outputs", str(out / "sif"), "--rapportdatum", REPORT_DATE],
-        env=b.env, cwd=b.scratch), say=b.say, **s.runs(slow=True))
-
     papermill = Path(PY).with_name("papermill")
     pm_cmd = [str(papermill)] if papermill.exists() else [PY, "-m", "papermill"]
     from sif_eval.kernel import ensure_kernel
@@ -185,8 +180,14 @@ def job1(b: Bench) -> dict[str, Any]:
                 steps[-1].returncode, steps[-1].error = 1, "LibreOffice skrev ingen PDF"
         return combine(steps, ["papermill", "pandoc", "libreoffice"])
 
-    b.say("[jobb 1] det vanliga sättet: papermill + pandoc + LibreOffice")
-    usual = measure.repeat("papermill + pandoc + LibreOffice", usual_once, say=b.say, **s.runs(slow=True))
+    def cli_once() -> measure.Sample:
+        return measure.run([PY, "-m", "sif_eval", "run", str(project), "--outputs", str(out / "sif"),
+                            "--rapportdatum", REPORT_DATE], env=b.env, cwd=b.scratch)
+
+    b.say("[jobb 1] sif-eval run inputs/skolnarvaro, omväxlande med det vanliga sättet (papermill + pandoc + LibreOffice)")
+    cli, usual = measure.alternate([measure.Spec("sif-eval run", cli_once),
+                                    measure.Spec("papermill + pandoc + LibreOffice", usual_once)],
+                                   say=b.say, **s.runs(slow=True, turns=2))
     parts = {k: median_of([p[k] for p in usual.payloads if k in p]) for k in ("papermill_s", "pandoc_s", "libreoffice_s")}
     result = {
         "titel": "Ett projekt från början till slut (sif-eval run inputs/skolnarvaro)",
@@ -301,10 +302,14 @@ def breakdown(b: Bench, project: Path, out: Path) -> dict[str, Any]:
 
 
 def job2(b: Bench) -> dict[str, Any]:
-    """render_reports on a hand-built result, against LibreOffice turning the same .docx into a PDF."""
+    """render_reports on a hand-built result, against LibreOffice turning the same .docx into a PDF, in turns."""
     s = b.settings
     counter = iter(range(1000))
-    b.say("[jobb 2] render_reports (ett dokument, Word och PDF)")
+
+    def render_once() -> measure.Sample:
+        work = b.scratch / "jobb2" / f"k{next(counter)}"
+        return measure.run(measure.child_cmd("render", work=str(work), warm_runs=0 if s.quick else 2),
+                           env=b.env, cwd=b.scratch)
 
     def one_document(sample: measure.Sample) -> float:
         return sample.payload["första"]["dokument_s"]["utvarderingsrapport"]
@@ -312,32 +317,39 @@ def job2(b: Bench) -> dict[str, Any]:
     def one_document_cpu(sample: measure.Sample) -> float:
         return sample.payload["första"]["dokument_cpu_s"]["utvarderingsrapport"]
 
-    ours = measure.repeat("ett dokument", lambda: measure.run(
-        measure.child_cmd("render", work=str(b.scratch / "jobb2" / f"k{next(counter)}"), warm_runs=0 if s.quick else 2),
-        env=b.env, cwd=b.scratch), seconds_of=one_document, cpu_of=one_document_cpu, say=b.say, **s.runs())
+    specs = [measure.Spec("ett dokument (sif-eval)", render_once, one_document, one_document_cpu)]
+    office = b.soffice()
+    docx = None
+    if office:  # LibreOffice converts the very document sif-eval made: make one first, untimed
+        first = render_once()
+        docx = Path(first.payload["docx"]) if first.ok and first.payload else None
+    if office and docx and docx.exists():
+        target = b.scratch / "jobb2" / "libreoffice"
+        target.mkdir(parents=True, exist_ok=True)
+        specs.append(measure.Spec("LibreOffice docx → pdf", lambda: measure.run(
+            b.soffice_cmd(office, docx, target), env=b.env, cwd=target)))
+    b.say("[jobb 2] render_reports (ett dokument, Word och PDF)" + (", omväxlande med LibreOffice docx → pdf"
+                                                                    if len(specs) > 1 else ""))
+    stats = measure.alternate(specs, say=b.say, **s.runs(turns=len(specs)))
+    ours = stats[0]
     pays = ours.payloads
-    first = [p["första"] for p in pays]
+    first_calls = [p["första"] for p in pays]
     warm = [w for p in pays for w in p["varma"]]
-    steps = {k: median_of([f["steg_rapport_s"][k] for f in first]) for k in (first[0]["steg_rapport_s"] if first else {})}
+    steps = {k: median_of([f["steg_rapport_s"][k] for f in first_calls])
+             for k in (first_calls[0]["steg_rapport_s"] if first_calls else {})}
     pdf_part = (steps.get("pandoc → typst") or 0.0) + (steps.get("typst → pdf") or 0.0)
     result: dict[str, Any] = {
         "titel": "Ett dokument i Word och PDF (render_reports, utvärderingsrapporten)",
         "sif_eval": ours.to_dict(),
-        "båda_dokumenten_s": median_of([f["alla_dokument_s"] for f in first]),
+        "båda_dokumenten_s": median_of([f["alla_dokument_s"] for f in first_calls]),
         "varm_ett_dokument_s": median_of([w["dokument_s"]["utvarderingsrapport"] for w in warm]),
         "steg_s": steps, "pdf_steget_s": pdf_part or None,
         "not_sif_eval": ("Tiden för det första anropet i en ny process (som i en körning): Jinja → Markdown, pandoc → "
                          "docx, pandoc → Typst, Typst → PDF/A och efterbehandling av docx. Minnet är hela "
                          "mätprocessens topp, inklusive Python, matplotlib och sif_eval."),
     }
-    office = b.soffice()
-    docx = Path(pays[-1]["docx"]) if pays else None
-    if office and docx and docx.exists():
-        b.say("[jobb 2] det vanliga sättet: LibreOffice docx → pdf")
-        target = b.scratch / "jobb2" / "libreoffice"
-        target.mkdir(parents=True, exist_ok=True)
-        usual = measure.repeat("LibreOffice docx → pdf", lambda: measure.run(
-            b.soffice_cmd(office, docx, target), env=b.env, cwd=target), say=b.say, **s.runs())
+    if len(stats) > 1:
+        usual = stats[1]
         result["vanliga"] = usual.to_dict()
         result["kvot"] = ratio(usual.median_s, ours.median_s)
         result["kvot_pdf_steget"] = ratio(usual.median_s, pdf_part or None)
@@ -346,7 +358,8 @@ def job2(b: Bench) -> dict[str, Any]:
     else:
         result["vanliga"] = None
         result["kvot"] = None
-        result["not_vanliga"] = "LibreOffice (soffice) saknas på datorn: det vanliga sättet är inte mätt."
+        result["not_vanliga"] = ("LibreOffice (soffice) saknas på datorn eller valdes bort: det vanliga sättet är inte "
+                                 "mätt.")
     return result
 
 
@@ -494,27 +507,27 @@ def job3(b: Bench) -> dict[str, Any]:
                  "status": pay.get("status"), "fel": sample.error or pay.get("fel") or pay.get("samlad_fel")}
         if entry["sekunder"] is not None:
             entry["per_projekt_s"] = entry["sekunder"] / n
+            pace = _line_fit(list(enumerate(entry["klara_vid_s"][workers - 1:])))
+            entry["takt_s"] = pace[1] if pace and pace[1] > 0 else None
         b.say(f"  {n} projekt, {workers} arbetare: {sample.seconds:.1f} s" + (f" ({sample.error})" if sample.error else ""))
         measured[(n, workers)] = entry
 
     def line(workers: int) -> tuple[float, float, int] | None:
-        """T(n) ≈ a + b·n for this worker count: (a, b, sizes used).
+        """T(n) ≈ a + b·n for this worker count: (a, b, sizes used; 1 means the pace of one size).
 
-        With two or more measured sizes, a straight line through their totals.  With one, the slope is the
-        pace at which projects finished once every worker was busy (least squares over the completion times
-        after the first ``workers``), and the line passes through that measurement's total.
+        With two or more measured sizes, a straight line through their totals, unless the machine's load
+        bent it (a negative fixed part).  Otherwise the slope is the pace at which projects finished once
+        every worker was busy, in the largest measured size, and the line passes through that total.
         """
-        pts = [(k[0], v["sekunder"]) for k, v in measured.items() if k[1] == workers and v["sekunder"]]
-        fit = _line_fit(pts)
-        if fit:
-            return fit[0], fit[1], len(pts)
-        one = next((v for k, v in measured.items() if k[1] == workers and v["sekunder"] and v["projektfas_s"]), None)
-        if one is None:
+        mine = {k[0]: v for k, v in measured.items() if k[1] == workers and v["sekunder"]}
+        fit = _line_fit([(n, v["sekunder"]) for n, v in mine.items()])
+        if fit and fit[0] >= 0 and fit[1] > 0:
+            return fit[0], fit[1], len(mine)
+        if not mine:
             return None
-        done_at = one["klara_vid_s"][workers - 1:]
-        pace = _line_fit(list(enumerate(done_at)))
-        per = pace[1] if pace and pace[1] > 0 else one["projektfas_s"] / one["projekt"]
-        return one["sekunder"] - per * one["projekt"], per, 1
+        largest = mine[max(mine)]
+        per = largest.get("takt_s") or (largest["projektfas_s"] or largest["sekunder"]) / largest["projekt"]
+        return largest["sekunder"] - per * largest["projekt"], per, 1
 
     def predicted(n: int, workers: int) -> float | None:
         fit = line(workers)
@@ -566,7 +579,7 @@ def job3(b: Bench) -> dict[str, Any]:
                 continue
             guess = predicted(n, w)
             rows.append({"projekt": n, "arbetare": w, "sekunder": guess, "per_projekt_s": guess / n if guess else None,
-                         "källa": "extrapolerat" + (" (rät linje)" if fit and fit[2] > 1 else " (från en storlek)")})
+                         "källa": "extrapolerat" + (" (rät linje)" if fit and fit[2] > 1 else " (från takten)")})
     loop_rows = []
     if loop.get("per_projekt_median_s"):
         for n in sizes:
@@ -620,11 +633,17 @@ def versions(office: bool = True) -> dict[str, str]:
 
 
 def git_commit() -> str | None:
+    """The commit measured, marked when the working tree had uncommitted changes (read-only git calls)."""
     try:
-        proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-        return proc.stdout.strip() or None
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True)
     except OSError:
         return None
+    commit = head.stdout.strip()
+    if not commit:
+        return None
+    return commit + (" (med ändringar som inte är incheckade)" if dirty.stdout.strip() else "")
 
 
 def parse_list(text: str) -> list[int]:
