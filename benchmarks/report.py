@@ -24,11 +24,10 @@ PROPOSALS = {
     "kärna": ("starta ingen ny Jupyter-kärna per körning: kör anteckningsboken i en kärna som redan är igång (en varm "
               "kärna per arbetsprocess via nbclient), eller kör `evaluation.analyse` direkt i processen och skriv det "
               "körda notebooket efteråt"),
-    "nb_import": ("importerna i kärnan (pandas, scipy, statsmodels, matplotlib, sif_eval) görs om i varje körning: en "
-                  "varm kärna betalar dem en gång; lata importer av scipy.stats och statsmodels hjälper även kall start"),
-    "nb_analys": ("figurerna är huvuddelen av analyscellen: den första figuren i en process laddar matplotlibs typsnitt "
-                  "och `tight_layout` mäter all text; en varm process betalar typsnitten en gång, och figurerna kan "
-                  "ritas parallellt med pandoc-stegen"),
+    "nb_import": ("importerna i kärnan görs om i varje körning: en varm kärna betalar dem en gång, och lata importer "
+                  "(tunga paket först där de används) krymper även en kall start"),
+    "nb_analys": ("analyscellen är mest figurer (matplotlib): färre figurer per körning, lägre upplösning eller att rita "
+                  "dem parallellt med dokumentens pandoc-steg är att pröva"),
     "dokument": ("dokumenten: pandoc startas två gånger per dokument och python-docx läser och skriver om varje .docx "
                  "(se jobb 2)"),
     "arkiv": ("arkivet: miljölistan (importlib.metadata över alla paket) och mallarnas kontrollsummor kan räknas en gång "
@@ -40,6 +39,27 @@ PROPOSALS = {
     "python": ("start och avslut av Python växer med antalet importerade moduler (en tom process tar bara en bråkdel): "
                "färre tunga importer i CLI-processen krymper även avslutet"),
 }
+
+
+def proposal(row: dict[str, Any], data: dict[str, Any]) -> str:
+    """What would remove this phase, with the numbers the breakdown measured where it has them."""
+    bd = _job(data, 1).get("uppdelning") or {}
+    key = row.get("nyckel", "")
+    text = PROPOSALS.get(key, "")
+    if key == "nb_import" and bd.get("importpaket_i_kärnan_s"):
+        top = list(bd["importpaket_i_kärnan_s"].items())[:3]
+        text += " (störst: " + ", ".join(f"{name} {sec(secs)}" for name, secs in top) + ", self-tid med -X importtime)"
+    if key == "nb_analys" and (bd.get("figurer") or {}).get("antal"):
+        fig = bd["figurer"]
+        text = (f"analyscellen är mest figurer: {fig['antal']} st, ≈ {sec(fig['sekunder'] / fig['antal'])} styck "
+                f"({sec(fig['sekunder'])} i en isolerad körning")
+        if fig.get("igen_s"):
+            text += (f", {sec(fig['igen_s'])} när samma analys görs en gång till i samma process, så det är ritandet "
+                     "självt och inte uppstarten som kostar")
+        text += ("); färre figurer per körning, lägre upplösning"
+                 + (f" än {fig['dpi']} dpi" if fig.get("dpi") else "")
+                 + " eller att rita dem parallellt med dokumentens pandoc-steg är att pröva")
+    return text
 
 
 # ---------------------------------------------------------------- formatting
@@ -116,7 +136,7 @@ def _why_project(t: dict[str, Any], data: dict[str, Any]) -> None:
                    f"till {num(TARGET_PROJECT_S, 0)} s måste i stort sett {len(need)} av posterna bort helt "
                    f"({', '.join(r['fas'].lower() for r in need)}).")
     worth = [r for r in need if r.get("nyckel") in PROPOSALS and (r.get("andel") or 0) >= 0.05]
-    t["förslag"] = "; ".join(f"{PROPOSALS[r['nyckel']]} ({sec(r['sekunder'])})" for r in worth) + "."
+    t["förslag"] = "; ".join(f"{r['fas']} ({sec(r['sekunder'])}): {proposal(r, data)}" for r in worth) + "."
 
 
 def _why_document(t: dict[str, Any], data: dict[str, Any]) -> None:
@@ -168,8 +188,12 @@ def _why_batch(t: dict[str, Any], data: dict[str, Any]) -> None:
     share = (kernel + kimports) / bd["run_project_s"] if bd.get("run_project_s") else 0.0
     saving = per * min(share, 1.0)
     how = "rät linje genom de uppmätta storlekarna" if line["punkter"] > 1 else "takten i den största uppmätta storleken"
-    t["varför"] = (f"Med 2 arbetare kostar varje projekt {sec(per)} i genomströmning ({how}) och "
-                   f"den fasta delen (poolstart och den samlade utvärderingen) {sec(fixed)}. Målet kräver högst "
+    largest = max((r for r in j3.get("rader") or [] if r["arbetare"] == 2 and r.get("källa") == "uppmätt"),
+                  key=lambda r: r["projekt"], default=None)
+    consolidated = (f"; den samlade utvärderingen på slutet tog ensam {sec(largest['samlad_s'])} vid "
+                    f"{largest['projekt']} projekt" if largest and largest.get("samlad_s") else "")
+    t["varför"] = (f"Med 2 arbetare kostar varje projekt {sec(per)} i genomströmning ({how}), och linjens fasta del är "
+                   f"{sec(fixed)}{consolidated}. Målet kräver högst "
                    f"{sec(need)} per projekt. Varje projekt startar en egen Jupyter-kärna och gör alla importer på nytt "
                    f"(enligt uppdelningen i jobb 1 ≈ {sec(kernel)} kärnstart och {sec(kimports)} importer i kärnan), och "
                    "två arbetare delar två kärnor med pandoc, Typst och kärnorna.")
@@ -497,8 +521,13 @@ def _job4(data: dict[str, Any]) -> list[str]:
     rows = []
     for st in j.get("statsmodels_stege") or []:
         sm, ours = st.get("statsmodels") or {}, st.get("sif_eval") or {}
+        status = st.get("status", "")
+        if status.startswith("inte körd") and st.get("beräknat_minne_mb"):
+            status = (f"inte körd: beräknat minne ≈ {mib(st['beräknat_minne_mb'])}"
+                      + (f", tid ≈ {sec(st['beräknad_tid_s'])}" if st.get("beräknad_tid_s") else "")
+                      + " (skalat från föregående storlek), över gränsen")
         rows.append([num(st["rader"], 0), num(st["parametrar"], 0), sec(sm.get("median_s")), mib(sm.get("peak_mb")),
-                     sec(ours.get("median_s")), times(st.get("kvot")), st.get("status", "")])
+                     sec(ours.get("median_s")), times(st.get("kvot")), status])
     out += _table(["Rader", "Parametrar", "statsmodels", "minne", "sif-eval", "kvot", "Status"], rows)
     r = j.get("största_statsmodels")
     if r:
@@ -520,7 +549,7 @@ def _next_step(data: dict[str, Any]) -> list[str]:
            f"{num(100 * (top['andel'] or 0), 0)} %). Mätningarna pekar därför på, i tur och ordning:", ""]
     for i, r in enumerate(rows[:4], start=1):
         if r.get("nyckel") in PROPOSALS:
-            out += [f"{i}. {r['fas']} ({sec(r['sekunder'])}): {PROPOSALS[r['nyckel']]}."]
+            out += [f"{i}. {r['fas']} ({sec(r['sekunder'])}): {proposal(r, data)}."]
     return out + ["", "Samma åtgärder förkortar batchen (jobb 3), där varje projekt betalar kärnstart och importer på "
                   "nytt.", ""]
 

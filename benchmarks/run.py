@@ -41,6 +41,8 @@ EXAMPLE = "skolnarvaro"
 EXAMPLE_START = "2018-08"  # the example's first period after insatsstart, for the usual-way notebook
 REPORT_DATE = "2022-02-02"
 USUAL_NOTEBOOK = HERE / "usual_way.ipynb"
+NOTEBOOK_IMPORTS = ("import pandas; from IPython.display import Image, Markdown, display; "
+                    "from sif_eval import evaluation, loading, swedish, texts")  # the notebook's import cell
 BATCH_SCRIPT = ROOT / "scripts" / "make_batch_projects.py"
 MIB_PER_ROW_AND_COLUMN = 8 / 1024 / 1024
 
@@ -64,6 +66,7 @@ class Settings:
     sm_memory_cap_mb: float
     keep: bool
     full: bool = False  # measure every batch size, whatever the budget says
+    render_only: bool = False  # rewrite results.md from results.json without measuring
 
     def runs(self, slow: bool = False, turns: int = 1) -> dict[str, Any]:
         """Repeat limits for ``measure.repeat``/``alternate``: fewer runs for slow measurements, one in quick mode."""
@@ -224,9 +227,11 @@ def breakdown(b: Bench, project: Path, out: Path) -> dict[str, Any]:
     kernel = measure.run(measure.child_cmd("kernel_start", times=1 if b.settings.quick else 3), env=b.env, cwd=b.scratch)
     imports = measure.run(measure.child_cmd("importtime", statement="import sif_eval.cli, sif_eval.runner, papermill"),
                           env=b.env, cwd=b.scratch)
+    kernel_imports = measure.run(measure.child_cmd("importtime", statement=NOTEBOOK_IMPORTS), env=b.env, cwd=b.scratch)
     bare = [measure.run([PY, "-c", "pass"], env=b.env).seconds for _ in range(3)]
     failed = [f"{n}: {x.error}" for n, x in (("instrumenterad körning", run), ("isolerad analys", split),
-                                              ("kärnstart", kernel), ("importtid", imports)) if not x.ok]
+                                              ("kärnstart", kernel), ("importtid", imports),
+                                              ("importtid i kärnan", kernel_imports)) if not x.ok]
     if not run.ok or run.payload is None:
         return {"fel": failed}
     p = run.payload
@@ -254,6 +259,8 @@ def breakdown(b: Bench, project: Path, out: Path) -> dict[str, Any]:
         return cells.get("analys", 0.0) * (iso_parts.get(key, 0.0) / analyse_iso) if analyse_iso else 0.0
 
     top_imports = (imports.payload or {}).get("paket_s", {}) if imports.ok else {}
+    top_kernel_imports = (kernel_imports.payload or {}).get("paket_s", {}) if kernel_imports.ok else {}
+    figure_calls = (iso.get("anrop") or {}).get("figurer", 0)
     measured, isolated, by_cell = "instrumenterad körning", "isolerad mätning", "cellernas tider (Papermill)"
     spread = "cellen fördelad som isolerad mätning"
     rows = [
@@ -270,10 +277,12 @@ def breakdown(b: Bench, project: Path, out: Path) -> dict[str, Any]:
                  isolated)], "kärna"),
         row("Anteckningsboken: importer och inläsning", cells.get("importer", 0.0), by_cell,
             [row("importerna ensamma i ny process", iso.get("import_s", 0.0), isolated),
+             *(row(f"varav {name} (self-tid, -X importtime)", secs, isolated)
+               for name, secs in list(top_kernel_imports.items())[:4]),
              row("inläsning ensam (load_project)", iso.get("inläsning_s", 0.0), isolated)], "nb_import"),
         row("Anteckningsboken: analys, figurer, kalkyl", cells.get("analys", 0.0), by_cell,
             [row("skattningar (analysis.estimate)", share_of_cell("skattningar"), spread),
-             row("figurer (matplotlib)", share_of_cell("figurer"), spread),
+             row(f"figurer (matplotlib, {figure_calls} st)", share_of_cell("figurer"), spread),
              row("ekonomisk kalkyl", share_of_cell("kalkyl"), spread)], "nb_analys"),
         row("Anteckningsboken: övriga celler", cells.get("övriga", 0.0), by_cell, key="nb_övrigt"),
         row(f"Dokument ({len(docs)} st, Word och PDF)", ph.get("dokument", 0.0), measured,
@@ -283,18 +292,22 @@ def breakdown(b: Bench, project: Path, out: Path) -> dict[str, Any]:
     ]
     analysis_share = share_of_cell("skattningar") + share_of_cell("kalkyl")
     figure_share = share_of_cell("figurer")
-    kernel_imports = max(cells.get("importer", 0.0) - iso.get("inläsning_s", 0.0), 0.0)
+    kernel_import_s = max(cells.get("importer", 0.0) - iso.get("inläsning_s", 0.0), 0.0)
     summary = {
         "kärnstart": kernel_and_papermill,
-        "importer": p["import_s"] + kernel_imports,
+        "importer": p["import_s"] + kernel_import_s,
         "analys": analysis_share,
         "figurer": figure_share,
         "dokument": ph.get("dokument", 0.0),
     }
     summary["övrigt"] = wall - sum(summary.values())
+    figure_seconds = iso_parts.get("figurer", 0.0)
     return {"totalt_s": wall, "run_project_s": p["run_project_s"], "rader": rows, "sammanfattning_s": summary,
             "fel": failed,
-            "importer_i_kärnan_s": kernel_imports, "cli_import_s": p["import_s"],
+            "importer_i_kärnan_s": kernel_import_s, "cli_import_s": p["import_s"],
+            "importpaket_i_kärnan_s": top_kernel_imports,
+            "figurer": {"antal": figure_calls, "sekunder": figure_seconds, "igen_s": iso.get("figurer_igen_s"),
+                        "dpi": iso.get("dpi")},
             "anteckningsbok_celler_s": cells, "steg_s": steps}
 
 
@@ -411,7 +424,7 @@ def job4(b: Bench) -> dict[str, Any]:
         if step["beräknat_minne_mb"] > s.sm_memory_cap_mb:
             guess = f", tid ≈ {step['beräknad_tid_s']:.0f} s" if "beräknad_tid_s" in step else ""
             step["status"] = (f"inte körd: beräknat minne ≈ {step['beräknat_minne_mb'] / 1024:.1f} GiB{guess}, "
-                              "utifrån föregående storlek, över gränsen")
+                              "skalat från föregående storlek, över gränsen")  # results.md writes it in Swedish form
             ladder.append(step)
             break
         theirs = did("statsmodels", units)
@@ -663,6 +676,8 @@ def settings_from(argv: list[str] | None) -> Settings:
                         help="mät alla batchstorlekar, även när tidsbudgeten inte räcker (tar ungefär en timme här)")
     parser.add_argument("--no-office", action="store_true", help="mät inte LibreOffice även om det finns")
     parser.add_argument("--keep", action="store_true", help="behåll arbetsmappen med alla körningar")
+    parser.add_argument("--render-only", action="store_true",
+                        help="mät ingenting: skriv om results.md (och målen) från results.json i --out")
     args = parser.parse_args(argv)
     quick = args.quick
     return Settings(
@@ -671,12 +686,24 @@ def settings_from(argv: list[str] | None) -> Settings:
         batch_workers=[1, 2], loop_size=2 if quick else 10,
         did_units=[50] if quick else [10_000, 100_000], periods=10,
         sm_ladder=[50] if quick else [500, 1_000, 2_000, 5_000, 10_000],
-        sm_time_cap_s=60.0, sm_memory_cap_mb=4096.0, keep=args.keep, full=args.full,
+        sm_time_cap_s=60.0, sm_memory_cap_mb=4096.0, keep=args.keep, full=args.full, render_only=args.render_only,
     )
+
+
+def write(data: dict[str, Any], out: Path) -> None:
+    """results.json and results.md, with the targets checked against the numbers."""
+    data["mål"] = report.targets(data)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n",
+                                      encoding="utf-8")
+    (out / "results.md").write_text(report.markdown(data), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     s = settings_from(argv)
+    if s.render_only:
+        write(json.loads((s.out / "results.json").read_text(encoding="utf-8")), s.out)
+        return 0
     scratch = Path(tempfile.mkdtemp(prefix="sif-bench-"))
     b = Bench(s, scratch)
     load_start = measure.load_average()
@@ -708,11 +735,7 @@ def main(argv: list[str] | None = None) -> int:
         "versioner": versions(s.office),
         "jobb": {k: jobs[k] for k in sorted(jobs)},
     }
-    data["mål"] = report.targets(data)
-    s.out.mkdir(parents=True, exist_ok=True)
-    (s.out / "results.json").write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n",
-                                        encoding="utf-8")
-    (s.out / "results.md").write_text(report.markdown(data), encoding="utf-8")
+    write(data, s.out)
     b.say(f"Klart på {data['total_tid_s']:.0f} s: {s.out / 'results.md'}")
     return 0
 
