@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
-	$(PY) -c "from sif_eval.kernel import ensure_kernel; ensure_kernel()"
+	$(PY) -c "from sif_eval.runs.kernel import ensure_kernel; ensure_kernel()"
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -38,7 +38,7 @@ bench: $(STAMP) ## speed and memory benchmarks (writes benchmarks/results.md)
 
 lab: $(STAMP) ## open JupyterLab on the project's kernel (the notebooks run as they are, on an example)
 	$(PY) -m pip install --quiet jupyterlab
-	$(PY) -c "from sif_eval.kernel import ensure_kernel; ensure_kernel()"
+	$(PY) -c "from sif_eval.runs.kernel import ensure_kernel; ensure_kernel()"
 	$(VENV)/bin/jupyter lab notebooks/
 
 examples: $(STAMP) ## regenerate the synthetic example projects (fixed seed)

@@ -83,7 +83,7 @@ def report(payload: dict[str, Any]) -> None:
 
 def instrument_rendering() -> None:
     """Time each document (Jinja source + pandoc + typst + docx finishing) and each step inside it."""
-    from sif_eval import render
+    from sif_eval.documents import render
 
     def step(name: str) -> Callable[..., str]:
         return lambda *_a, **_k: f"steg:{CURRENT['dokument']}:{name}"
@@ -146,7 +146,7 @@ def task_render(work: str, warm_runs: int = 2) -> dict[str, Any]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sif_eval.report import render_reports
+    from sif_eval.documents.report import render_reports
 
     run_dir = Path(work)
     (run_dir / "figurer").mkdir(parents=True, exist_ok=True)
@@ -209,7 +209,7 @@ def task_did(engine: str, units: int, periods: int = 10, seed: int = 20240601, c
     a = _panel_arrays(units, periods, seed)
     n = a["y"].size
     if engine == "sif-eval":
-        from sif_eval.analysis import estimate
+        from sif_eval.analysis.estimate import estimate
         from sif_eval.model import Indicator
 
         obs = _sif_obs(a, units, periods)
@@ -220,7 +220,7 @@ def task_did(engine: str, units: int, periods: int = 10, seed: int = 20240601, c
         out = {"sekunder": seconds, "cpu_s": cpu, "skattning": effect.skattning, "standardfel": effect.standardfel,
                "design": effect.design, "n_obs": effect.n_obs, "n_kluster": effect.n_kluster}
         if check_areg:  # the same dof rule as statsmodels' dummies, to show the two agree (untimed)
-            from sif_eval.analysis_did import estimate_did
+            from sif_eval.analysis.did import estimate_did
 
             out["standardfel_areg"] = estimate_did(obs, fe_dof="areg", bootstrap=False).standardfel
     else:
@@ -242,7 +242,8 @@ def task_did(engine: str, units: int, periods: int = 10, seed: int = 20240601, c
 
 def task_did_profile(units: int, periods: int = 10, seed: int = 20240601) -> dict[str, Any]:
     """Where the DiD time goes: the steps of ``estimate`` timed by wrapping them in place."""
-    from sif_eval import analysis, analysis_did
+    from sif_eval.analysis import did as analysis_did
+    from sif_eval.analysis import estimate as analysis
     from sif_eval.model import Indicator
 
     obs = _sif_obs(_panel_arrays(units, periods, seed), units, periods)
@@ -295,14 +296,15 @@ def _notebook_cells(executed: Path) -> dict[str, float]:
 def task_run_phases(project: str, outputs: str) -> dict[str, Any]:
     """``run_project`` as the CLI calls it, with each phase timed in place."""
     t0 = time.perf_counter()
-    import sif_eval.cli  # noqa: F401 - what `python -m sif_eval` imports before it does anything
     import sif_eval.runner as runner
+
+    import sif_eval.cli  # noqa: F401 - what `python -m sif_eval` imports before it does anything
 
     imports = time.perf_counter() - t0
     t0 = time.perf_counter()
     import papermill  # run_project imports it first thing; imported here to be wrapped, and counted as an import
 
-    from sif_eval import archive
+    from sif_eval.runs import archive
 
     imports += time.perf_counter() - t0
 
@@ -334,10 +336,15 @@ def task_analysis_split(project: str, out: str) -> dict[str, Any]:
     import pandas  # noqa: F401
     from IPython.display import Image, Markdown, display  # noqa: F401
 
-    from sif_eval import evaluation, loading, swedish, texts  # noqa: F401
+    from sif_eval import swedish  # noqa: F401
+    from sif_eval.documents import texts  # noqa: F401
+    from sif_eval.inputs import project as loading  # noqa: F401
+    from sif_eval.runs import evaluation  # noqa: F401
 
     imports = time.perf_counter() - t0
-    from sif_eval import analysis, economics, figures
+    from sif_eval.analysis import estimate as analysis
+    from sif_eval.economics import api as economics
+    from sif_eval.figures import effects as figures
 
     wrap(analysis, "estimate", "skattningar")
     for name in ("plot_effect", "plot_event_study"):
@@ -366,7 +373,7 @@ def task_kernel_start(times: int = 3) -> dict[str, Any]:
     """Start the ``sif-eval`` kernel until it answers, as Papermill does, then shut it down."""
     from jupyter_client.manager import KernelManager
 
-    from sif_eval.kernel import ensure_kernel
+    from sif_eval.runs.kernel import ensure_kernel
 
     name = ensure_kernel()
     starts = []
@@ -405,7 +412,7 @@ def task_importtime(statement: str) -> dict[str, Any]:
 def task_batch(inputs: str, outputs: str, workers: int) -> dict[str, Any]:
     """run_batch with a clock on its progress lines: projects phase, then the consolidated evaluation."""
     t0 = time.perf_counter()
-    from sif_eval.batch import run_batch
+    from sif_eval.runs.batch import run_batch
 
     def progress(msg: str) -> None:
         EVENTS.append((msg, time.perf_counter() - t0))

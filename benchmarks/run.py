@@ -42,7 +42,7 @@ EXAMPLE_START = "2018-08"  # the example's first period after insatsstart, for t
 REPORT_DATE = "2022-02-02"
 USUAL_NOTEBOOK = HERE / "usual_way.ipynb"
 NOTEBOOK_IMPORTS = ("import pandas; from IPython.display import Image, Markdown, display; "
-                    "from sif_eval import evaluation, loading, swedish, texts")  # the notebook's import cell
+                    "from sif_eval import swedish; from sif_eval.documents import texts; from sif_eval.inputs import project; from sif_eval.runs import evaluation")  # the notebook's import cell
 BATCH_SCRIPT = ROOT / "scripts" / "make_batch_projects.py"
 MIB_PER_ROW_AND_COLUMN = 8 / 1024 / 1024
 
@@ -161,7 +161,7 @@ def job1(b: Bench) -> dict[str, Any]:
     out = b.scratch / "jobb1"
     papermill = Path(PY).with_name("papermill")
     pm_cmd = [str(papermill)] if papermill.exists() else [PY, "-m", "papermill"]
-    from sif_eval.kernel import ensure_kernel
+    from sif_eval.runs.kernel import ensure_kernel
 
     kernel = ensure_kernel()
     office = b.soffice()

@@ -158,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _pseudonymise(args: argparse.Namespace) -> int:
-    from .privacy import pseudonymise
+    from .privacy.pseudonym import pseudonymise
 
     done = pseudonymise(args.projekt, args.kolumn, salt_file=args.salt_fil, file=args.fil)
     print(f"Kolumnen '{done.column}' i {done.file.name} är ersatt med koder: {done.cells} celler, "
@@ -181,11 +181,11 @@ def _pseudonymise(args: argparse.Namespace) -> int:
 
 
 def _validate(project: Path) -> int:
-    from .loading import load_project
-    from .overview import describe
+    from .runs.overview import describe
+    from .runs.project import load_checked
 
     print("Kontrollerar indata …", file=sys.stderr)
-    loaded = load_project(project)
+    loaded = load_checked(project)
     for line in describe(loaded):
         print(line)
     if not loaded.observations.empty:  # a report back to a funder may have no indicators at all
@@ -195,7 +195,7 @@ def _validate(project: Path) -> int:
 
 
 def _new_project(args: argparse.Namespace) -> int:
-    from .scaffold import scaffold
+    from .inputs.scaffold import scaffold
 
     done = scaffold(args.namn, args.inputs)
     shown = done.directory.resolve()
@@ -212,9 +212,9 @@ def _new_project(args: argparse.Namespace) -> int:
 
 def _small_numbers_note(loaded) -> None:
     """Tell the evaluator which groups and counts are too small for a public document."""
-    from . import privacy
+    from .privacy import small_numbers as privacy
 
-    threshold = privacy.minsta_antal(loaded.directory or None)
+    threshold = loaded.municipality.minsta_antal  # the same kommun.yaml, read the same way, as `run`
     obs = loaded.observations
     groups = privacy.small_groups(obs, threshold)
     counting = [i.id for i in loaded.project.indikatorer if i.typ == "antal"]
@@ -242,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "pseudonymisera":
             return _pseudonymise(args)
         if args.command == "batch":
-            from .batch import run_batch
+            from .runs.batch import run_batch
 
             done = run_batch(args.inputs, args.outputs, args.ar, args.workers, args.dask, args.force, args.rapportdatum)
             print(done.summary(), file=sys.stderr)
@@ -250,12 +250,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(done.consolidated)
             return done.exit_code
         if args.command in ("reproduce", "reproducera"):
-            from .reproduce import reproduce
+            from .runs.reproduce import reproduce
 
             comparison = reproduce(args.korning, args.outputs, progress=lambda msg: print(msg, file=sys.stderr))
             print(comparison.verdict())
             return 0 if comparison.identical else 1
-        from .runner import run_project
+        from .runs.project import run_project
 
         outcome = run_project(args.projekt, args.outputs, args.rapportdatum,
                               progress=lambda msg: print(msg, file=sys.stderr))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .privacy.personnummer import redact
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -22,8 +24,6 @@ class Problem:
 
     def __post_init__(self) -> None:
         # A message quotes the input; a personnummer in it must never reach a terminal or a log.
-        from .privacy import redact
-
         for name in ("file", "message", "column", "hint"):
             object.__setattr__(self, name, redact(getattr(self, name)))
 
@@ -66,9 +66,7 @@ class InputError(SifEvalError):
         n = len(self.problems)
         head = "Indata kan inte användas"
         if self.project:
-            from .privacy import redact
-
-            head += f" ({redact(self.project)})"
+                head += f" ({redact(self.project)})"
         head += f": {n} {'problem' if n == 1 else 'problem'} hittades."
         lines = [head] + [f"  - {p}" for p in self.problems[: self.MAX_LISTED]]
         if n > self.MAX_LISTED:

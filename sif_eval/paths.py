@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from .settings import SETTINGS
+
 PACKAGE_DIR = Path(__file__).resolve().parent
-ROOT = Path(os.environ.get("SIF_EVAL_ROOT", PACKAGE_DIR.parent)).resolve()
+ROOT = (SETTINGS.root or PACKAGE_DIR.parent).resolve()
 
 TEMPLATES = ROOT / "templates"
 NOTEBOOKS = ROOT / "notebooks"
@@ -29,10 +30,26 @@ EXECUTED_NOTEBOOK = "effektutvardering.ipynb"
 
 KERNEL_NAME = "sif-eval"
 
+# The input contract's file names (shared/spec/indata.md): defined here and nowhere else.
+PROJECT_FILE = "projekt.yaml"
+OUTCOME_CSV = "utfall.csv"
+OUTCOME_XLSX = "utfall.xlsx"
+OUTCOME_SHEET = "utfall"
+ECONOMY_CSV = "ekonomi.csv"
+ECONOMY_XLSX = "ekonomi.xlsx"
+ECONOMY_SHEET = "ekonomi"  # also read from utfall.xlsx, the workbook `sif-eval ny` creates
+KALKYL_FILE = "kalkyl.yaml"
+MUNICIPALITY_FILE = "kommun.yaml"
+FUND_FILE = "fond.yaml"
+INSATSER_FILE = "insatser.yaml"
+CATALOGUE_FILE = "enhetskostnader.csv"
+KPI_FILE = "kpi.csv"
+
 
 def project_slug(project_dir: Path) -> str:
     """The slug is the folder's name: ``inputs/<slug>/``."""
     return Path(project_dir).resolve().name
+
 
 RUN_TEMPLATES = "mallar"  # the archived templates, notebook and _quarto.yml a run used
 

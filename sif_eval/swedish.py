@@ -33,6 +33,7 @@ import datetime as dt
 import math
 import numbers
 import re
+import unicodedata
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
@@ -441,3 +442,11 @@ def join_list(items: Iterable[Any], conjunction: str = "och") -> str:
     if len(words) == 1:
         return words[0]
     return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
+def fold(name: str) -> str:
+    """Fold a key or value for comparison: trim, lower case, å/ä→a, ö→o, BOM gone."""
+    text = str(name).replace("\ufeff", "").strip().lower()
+    text = text.replace("å", "a").replace("ä", "a").replace("ö", "o")
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))

@@ -14,9 +14,9 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from sif_eval.analysis import choose_design, estimate, judge_target
-from sif_eval.analysis_did import estimate_did
-from sif_eval.analysis_its import hac_maxlags
+from sif_eval.analysis.did import estimate_did
+from sif_eval.analysis.estimate import choose_design, estimate, judge_target
+from sif_eval.analysis.its import hac_maxlags
 from sif_eval.model import Effect, Indicator
 
 DATA = pathlib.Path(__file__).parent / "data"

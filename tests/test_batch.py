@@ -18,13 +18,13 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from sif_eval import archive
-from sif_eval.batch import Task, find_projects, run_batch, run_task
-from sif_eval.consolidated import Material, ProjectRun, build, load_material
-from sif_eval.consolidated_figures import plot_forest
 from sif_eval.errors import InputError, RunFailed
-from sif_eval.fund import load_ledger
+from sif_eval.figures.consolidated import plot_forest
+from sif_eval.inputs.fund import load_ledger
 from sif_eval.model import Municipality
+from sif_eval.runs import archive
+from sif_eval.runs.batch import Task, find_projects, run_batch, run_task
+from sif_eval.runs.consolidated import Material, ProjectRun, build, load_material
 from tests.conftest import INPUTS, ROOT
 
 EXAMPLES = ("skolnarvaro", "sofiamodellen", "supported-education")
@@ -462,7 +462,7 @@ def test_make_batch_projects_is_deterministic_and_valid(tmp_path):
         import make_batch_projects
     finally:
         sys.path.remove(str(ROOT / "scripts"))
-    from sif_eval.loading import load_project
+    from sif_eval.inputs.project import load_project
 
     first = make_batch_projects.write_projects(tmp_path / "a", 4)
     make_batch_projects.write_projects(tmp_path / "b", 4)
@@ -476,7 +476,7 @@ def test_make_batch_projects_is_deterministic_and_valid(tmp_path):
 
 
 def test_input_text_is_escaped_in_every_consolidated_document(tmp_path):
-    from sif_eval.consolidated_docs import write_sources
+    from sif_eval.documents.consolidated import write_sources
 
     ledger = load_ledger(write_ledger(tmp_path / "in", """\
 fond: "Fonden *fet* {{ 7*7 }}"
@@ -507,7 +507,7 @@ beviljat:
 def test_consolidated_run_reproduces_from_a_copy_without_the_project_runs(first, tmp_path):
     import shutil
 
-    from sif_eval.reproduce import reproduce
+    from sif_eval.runs.reproduce import reproduce
 
     moved = tmp_path / "annan" / "samlad" / "2020" / first["samlad"].name
     shutil.copytree(first["samlad"], moved)

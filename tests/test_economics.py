@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sif_eval import economics as ec
 from sif_eval import swedish as sv
-from sif_eval.economics_calc import (
+from sif_eval.economics import api as ec
+from sif_eval.economics.calc import (
     budget_summary,
     evaluate,
     monte_carlo,
@@ -22,8 +22,7 @@ from sif_eval.economics_calc import (
     present_value,
     repayment_plan,
 )
-from sif_eval.economics_figures import plot_cumulative, plot_tornado
-from sif_eval.economics_model import (
+from sif_eval.economics.model import (
     Assumptions,
     BenefitItem,
     BudgetRow,
@@ -33,6 +32,7 @@ from sif_eval.economics_model import (
     is_municipal,
 )
 from sif_eval.errors import InputError
+from sif_eval.figures.economics import plot_cumulative, plot_tornado
 from sif_eval.model import Effect
 
 
@@ -309,7 +309,7 @@ def test_load_budget_reads_the_csv_and_the_stated_totals(tmp_path: Path) -> None
     assert budget is not None and budget.att_återbetala_kr == 764_159
     assert any("bilaga 1, Bakgrund" in w and sv.kronor(8_005_000) in w and sv.kronor(8_052_000) in w
                for w in budget.varningar)
-    assert ec.load_budget(tmp_path / "inputs" / "statsbidrag", {"rekvirerat_totalt": "8005000"}).att_återbetala_kr \
+    assert ec.load_budget(tmp_path / "inputs" / "statsbidrag", settings={"rekvirerat_totalt": "8005000"}).att_återbetala_kr \
         == 717_159
     assert ec.calculate(d) is None  # no kalkyl: no calculation
     (d / "ekonomi.csv").unlink()
@@ -348,7 +348,7 @@ def _project(root: Path, projekt: str, **files: str) -> Path:
 
 def test_calculate_from_projekt_yaml_gives_the_hand_case(tmp_path: Path) -> None:
     d = _project(tmp_path, HAND_KALKYL)
-    calc = ec.calculate(d, None, {})
+    calc = ec.calculate(d, effects={})
     assert calc is not None and round(calc.nettonuvärde_kr) == 354_516
     out = calc.to_dict()
     json.dumps(out)  # plain JSON
@@ -392,7 +392,7 @@ kalkyl:
     d = _project(tmp_path, projekt)
     (tmp_path / "inputs" / "enhetskostnader.csv").write_text(catalogue, encoding="utf-8")
     (tmp_path / "inputs" / "kpi.csv").write_text(kpi, encoding="utf-8")
-    calc = ec.calculate(d, None, {"hog_franvaro": effect(-0.05, 0.01)})
+    calc = ec.calculate(d, effects={"hog_franvaro": effect(-0.05, 0.01)})
     post = calc.spec.nyttoposter[0]
     assert post.effekt == pytest.approx(0.05) and post.riktning == -1 and post.källa == "indikator"
     assert post.effekt_intervall == pytest.approx((0.05 - 0.0196, 0.05 + 0.0196))
@@ -405,7 +405,7 @@ kalkyl:
     # repayment shrunk to the effect seen: half of the assumed 0.10
     assert calc.spec.nyttoposter[0].realised_share == pytest.approx(0.5)
     # without the analysis the assumed effect is used, with a warning
-    calc2 = ec.calculate(d, None, {})
+    calc2 = ec.calculate(d, effects={})
     assert calc2.spec.nyttoposter[0].effekt == pytest.approx(0.10)
     assert any("ingen skattning" in w for w in calc2.varningar)
 
@@ -413,7 +413,7 @@ kalkyl:
 def test_fund_setting_without_repayment(tmp_path: Path) -> None:
     d = _project(tmp_path, HAND_KALKYL)
     (tmp_path / "inputs" / "fond.yaml").write_text("namn: Södertälje\nåterföring: nej\n", encoding="utf-8")
-    calc = ec.calculate(d, None, {})
+    calc = ec.calculate(d, effects={})
     assert calc.återföring == () and calc.spec.antaganden.återföring is False
     assert calc.to_dict()["återföring_tillämpas"] is False
 
@@ -422,7 +422,7 @@ def test_costs_fall_back_to_ekonomi_csv(tmp_path: Path) -> None:
     projekt = HAND_KALKYL.replace("    - år: 2020\n      belopp: 1 000 000\n", "").replace("  kostnader:\n", "")
     d = _project(tmp_path, projekt, **{"ekonomi.csv": "insats;år;nämnd;budgeterat;utfall\nP;2020;Socialnämnden;"
                                                        "1200000;1000000\n"})
-    calc = ec.calculate(d, None, {})
+    calc = ec.calculate(d, effects={})
     assert calc.spec.kostnadskälla == "ekonomi.csv" and round(calc.nettonuvärde_kr) == 354_516
 
 
@@ -451,7 +451,7 @@ kalkyl:
     d = _project(tmp_path, projekt, **{"ekonomi.csv": economy})
     (tmp_path / "inputs" / "enhetskostnader.csv").write_text(catalogue, encoding="utf-8")
     with pytest.raises(InputError) as info:
-        ec.calculate(d, None, {})
+        ec.calculate(d, effects={})
     found = {(p.file, p.row, p.column) for p in info.value.problems}
     assert ("ekonomi.csv", 2, "budgeterat") in found  # 440 tkr
     assert ("ekonomi.csv", 3, "år") in found and ("ekonomi.csv", 3, "nämnd") in found
@@ -473,11 +473,11 @@ def test_kpi_table_problems_and_missing_years(tmp_path: Path) -> None:
                                                 "      enhetskostnad_prisår: 2030"))
     (tmp_path / "inputs" / "kpi.csv").write_text("år;kpi\n2019;100\n2020;102\n2020;103\nx;-1\n", encoding="utf-8")
     with pytest.raises(InputError) as info:
-        ec.calculate(d, None, {})
+        ec.calculate(d, effects={})
     found = {(p.file, p.row, p.column) for p in info.value.problems}
     assert found == {("inputs/kpi.csv", 4, "år"), ("inputs/kpi.csv", 5, "år"), ("inputs/kpi.csv", 5, "kpi")}
     (tmp_path / "inputs" / "kpi.csv").write_text("år;kpi\n2019;100\n2020;102\n", encoding="utf-8")
-    calc = ec.calculate(d, None, {})
+    calc = ec.calculate(d, effects={})
     assert calc.spec.nyttoposter[0].enhetskostnad == 300_000  # 2030 is beyond the table: no change assumed
     assert any("KPI saknas för år 2030" in w for w in calc.varningar)
 
@@ -485,7 +485,7 @@ def test_kpi_table_problems_and_missing_years(tmp_path: Path) -> None:
 def test_both_kalkyl_places_is_a_problem(tmp_path: Path) -> None:
     d = _project(tmp_path, HAND_KALKYL, **{"kalkyl.yaml": "horisont_år: 5\n"})
     with pytest.raises(InputError, match="både i projekt.yaml"):
-        ec.calculate(d, None, {})
+        ec.calculate(d, effects={})
 
 
 # ---------------------------------------------------------------- figures

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from sif_eval import evaluation
-from sif_eval.loading import load_project
+from sif_eval.inputs.project import load_project
+from sif_eval.runs import evaluation
 from tests.conftest import PROJEKT_YAML, write_project
 
 

@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from sif_eval.analysis import estimate
-from sif_eval.figures import SwedishFormatter, fmt_diff, fmt_level, plot_effect
+from sif_eval.analysis.estimate import estimate
+from sif_eval.figures.effects import SwedishFormatter, fmt_diff, fmt_level, plot_effect
 from sif_eval.model import Indicator
 from tests.test_analysis import its_obs, kielmc_obs, paired_obs, simulate_panel
 

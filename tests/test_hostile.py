@@ -20,9 +20,9 @@ from docx import Document
 from lxml import etree
 from pypdf import PdfReader
 
+from sif_eval.documents.report import render_reports
 from sif_eval.errors import InputError
-from sif_eval.loading import load_project
-from sif_eval.report import render_reports
+from sif_eval.inputs.project import load_project
 from tests.conftest import PROJEKT_YAML, ROOT, write_project
 from tests.corpus import CORPUS_SIZE, HOSTILE_TEXTS, HOSTILE_YAML
 from tests.test_render import _result, _run_dir

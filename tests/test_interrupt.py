@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from sif_eval import runner
+from sif_eval import settings
 from sif_eval.errors import InputError
+from sif_eval.runs import notebook as runner
 from tests.conftest import INPUTS, ROOT
 
 SLUG = "sofiamodellen"
@@ -101,11 +102,10 @@ def test_sigterm_while_the_notebook_runs(tmp_path):
     assert sorted(p.name for p in (out / SLUG).iterdir()) == sorted([earlier.name, run_dir.name])
 
 
-def test_notebook_time_limit_from_the_environment(monkeypatch):
-    monkeypatch.delenv(runner.TIMEOUT_ENV, raising=False)
-    assert runner.notebook_timeout() == runner.NOTEBOOK_TIMEOUT_S
-    monkeypatch.setenv(runner.TIMEOUT_ENV, "1200")
-    assert runner.notebook_timeout() == 1200
-    monkeypatch.setenv(runner.TIMEOUT_ENV, "tio minuter")
-    with pytest.raises(InputError, match="SIF_EVAL_NOTEBOOK_TIMEOUT"):
-        runner.notebook_timeout()
+def test_notebook_time_limit_from_the_environment():
+    env = "SIF_EVAL_NOTEBOOK_TIMEOUT"
+    assert runner.notebook_timeout(settings.from_environ({})) == settings.DEFAULT_TIMEOUT_S == 600
+    assert runner.notebook_timeout(settings.from_environ({env: "1200"})) == 1200
+    for bad in ("tio minuter", "0", "-5"):
+        with pytest.raises(InputError, match="SIF_EVAL_NOTEBOOK_TIMEOUT"):
+            runner.notebook_timeout(settings.from_environ({env: bad}))

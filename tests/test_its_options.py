@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from sif_eval.analysis import estimate
-from sif_eval.analysis_its import controlled_series, hac_maxlags
+from sif_eval.analysis.estimate import estimate
+from sif_eval.analysis.its import controlled_series, hac_maxlags
 from sif_eval.model import Indicator
 from tests.test_analysis import its_obs, make_obs
 

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from sif_eval.errors import InputError
-from sif_eval.loading import fold, load_project, parse_number, parse_period
+from sif_eval.inputs.project import fold, load_project, parse_number, parse_period
 from tests.conftest import PROJEKT_YAML, write_project
 
 GOOD = "indikator;grupp;period;värde\nind1;insats;2019;0,30\nind1;insats;2020;0,20\n"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from sif_eval import swedish as sv
 from sif_eval.errors import InputError
-from sif_eval.loading import load_project, parse_number, parse_period
+from sif_eval.inputs.project import load_project, parse_number, parse_period
 from tests.conftest import PROJEKT_YAML, ROOT, write_project
 from tests.corpus import GROUPS, MALFORMED, MESSY_FILES, PERIODS, VALUES, Messy
 

@@ -13,7 +13,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from sif_eval.kernel import ensure_kernel
+from sif_eval.runs.kernel import ensure_kernel
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration

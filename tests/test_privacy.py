@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
@@ -21,11 +22,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sif_eval import paths, privacy
+from sif_eval import paths
 from sif_eval.errors import InputError, Problem
-from sif_eval.loading import load_project
+from sif_eval.inputs.municipality import minsta_antal
+from sif_eval.inputs.project import load_project
+from sif_eval.privacy import personnummer, pseudonym, small_numbers
 from tests.conftest import PROJEKT_YAML, ROOT, write_project
 from tests.corpus import PERSONAL
+
+# the functions these tests exercise, by the subpackage module that owns each
+privacy = SimpleNamespace(
+    REDACTED=personnummer.REDACTED, canonical=personnummer.canonical, redact=personnummer.redact,
+    contains_personal_number=personnummer.contains_personal_number, is_personal_number=personnummer.is_personal_number,
+    pseudonym=pseudonym.pseudonym, pseudonymise=pseudonym.pseudonymise, minsta_antal=minsta_antal,
+    cell_counts=small_numbers.cell_counts, is_small=small_numbers.is_small, small_cells=small_numbers.small_cells,
+    small_groups=small_numbers.small_groups, suppress=small_numbers.suppress, suppress_table=small_numbers.suppress_table,
+    suppress_text=small_numbers.suppress_text, suppression_note=small_numbers.suppression_note,
+)
 
 TOLVAN = "19121212-1212"  # Skatteverket's well-known test person
 DIGITS = ("191212121212", "1212121212", "121212")

@@ -11,10 +11,10 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from sif_eval import render
+from sif_eval.documents import render
+from sif_eval.documents.report import render_reports
 from sif_eval.errors import RenderError
 from sif_eval.model import Effect, ProjectResult
-from sif_eval.report import render_reports
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

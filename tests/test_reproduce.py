@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from sif_eval import archive
-from sif_eval.reproduce import ArchiveDamaged, compare_values, reproduce
-from sif_eval.runner import run_project
+from sif_eval.runs import archive
+from sif_eval.runs.project import run_project
+from sif_eval.runs.reproduce import ArchiveDamaged, compare_values, reproduce
 from tests.conftest import INPUTS, ROOT
 
 pytestmark = pytest.mark.integration

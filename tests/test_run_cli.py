@@ -20,10 +20,10 @@ from docx import Document
 from pypdf import PdfReader
 from scipy import stats
 
-from sif_eval import archive
 from sif_eval.errors import RunFailed
-from sif_eval.loading import load_project
-from sif_eval.runner import run_project
+from sif_eval.inputs.project import load_project
+from sif_eval.runs import archive
+from sif_eval.runs.project import run_project
 from tests.conftest import INPUTS, PROJEKT_YAML, ROOT, write_project
 
 pytestmark = pytest.mark.integration

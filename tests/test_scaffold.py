@@ -10,12 +10,13 @@ import openpyxl
 import pytest
 from scipy import stats
 
-from sif_eval import archive, cli
-from sif_eval.economics_inputs import find_economy_file
-from sif_eval.loading import load_project
-from sif_eval.overview import describe
-from sif_eval.runner import run_project
-from sif_eval.scaffold import ECONOMY_HEADERS, OUTCOME_HEADERS, ScaffoldError, build_workbook, scaffold
+from sif_eval import cli
+from sif_eval.inputs.economy import find_economy_file
+from sif_eval.inputs.project import load_project
+from sif_eval.inputs.scaffold import ECONOMY_HEADERS, OUTCOME_HEADERS, ScaffoldError, build_workbook, scaffold
+from sif_eval.runs import archive
+from sif_eval.runs.overview import describe
+from sif_eval.runs.project import run_project
 
 # A small before/after panel: eight units in the insats group only, one term before and one after
 # the start (2023-08-01), so auto chooses the paired before/after comparison.

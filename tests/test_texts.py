@@ -12,8 +12,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from sif_eval.documents.texts import (
+    definite_subject,
+    design_limits,
+    design_name,
+    effect_sentence,
+    target_sentence,
+)
 from sif_eval.model import Effect
-from sif_eval.texts import definite_subject, design_limits, design_name, effect_sentence, target_sentence
 
 NBSP = "\u00a0"
 

@@ -1,0 +1,172 @@
+"""Helpers shared by the analysis designs (före/efter, DiD, ITS).
+
+Kept apart from ``analysis.py`` so the design modules can import them without
+a circular import.  Everything a user reads is Swedish; identifiers English.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .. import swedish
+
+# Guardrails: below these, no inference is reported (descriptive only).
+MIN_CELL = 5  # observations (rows, or pairs) per before/after x group cell
+MIN_UNITS = 3  # distinct units (clusters) per group when clustering by enhet
+FEW_CLUSTERS = 20  # below this, clustered SEs are flagged and wild bootstrap is run
+ITS_MIN_PERIODS = 3  # fewer periods before or after: no ITS at all
+ITS_GOOD_PERIODS = 8  # fewer: ITS with a caution; auto needs this many on each side
+
+INSATS = "insats"
+JAMFORELSE = "jämförelse"
+
+CAUSAL_WARNING = (
+    "En jämförelse före och efter visar en förändring, inte en orsakseffekt: "
+    "annat som hänt samtidigt kan ha påverkat resultatet."
+)
+
+
+@dataclass
+class Fit:
+    """What a design returns before it is frozen into an ``Effect``."""
+
+    skattning: float | None
+    standardfel: float | None = None
+    ki_låg: float | None = None
+    ki_hög: float | None = None
+    p_värde: float | None = None
+    n_obs: int = 0
+    n_kluster: int | None = None
+    se_typ: str | None = None
+    beskrivande: dict[str, float | int | None] = field(default_factory=dict)
+    varningar: list[str] = field(default_factory=list)
+
+    def drop_inference(self, reason: str) -> None:
+        """Guardrail: keep the point estimate, blank the uncertainty, say why."""
+        self.standardfel = self.ki_låg = self.ki_hög = self.p_värde = None
+        self.varningar.append(reason)
+
+
+def num(x: Any) -> float | None:
+    """A plain Python float for JSON, or None for missing/NaN/inf."""
+    if x is None:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def clean_descriptive(d: dict[str, Any]) -> tuple[tuple[str, float | int | None], ...]:
+    """Plain ints/floats/None only, in insertion order (JSON-safe, deterministic)."""
+    out: list[tuple[str, float | int | None]] = []
+    for k, v in d.items():
+        if isinstance(v, (bool, np.bool_)):
+            out.append((k, int(v)))
+        elif isinstance(v, (int, np.integer)):
+            out.append((k, int(v)))
+        else:
+            out.append((k, num(v)))
+    return tuple(out)
+
+
+def sv_num(x: float | None, decimals: int = 3) -> str:
+    """Swedish number for figures and their alt texts: :func:`swedish.decimal` with the typographic minus."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    text = swedish.decimal(x, decimals)
+    return "\u2212" + text[1:] if text.startswith("-") else text
+
+
+def t_inference(b: float, se: float | None, df: float | None) -> tuple[float | None, ...]:
+    """(se, ci_low, ci_high, p) from an estimate, its SE and the t degrees of freedom (None: normal)."""
+    if se is None or not math.isfinite(se) or se <= 0 or not math.isfinite(b):
+        return None, None, None, None
+    if df is None or not math.isfinite(df) or df <= 0:
+        crit = float(stats.norm.ppf(0.975))
+        p = float(2 * stats.norm.sf(abs(b / se)))
+    else:
+        crit = float(stats.t.ppf(0.975, df))
+        p = float(2 * stats.t.sf(abs(b / se), df))
+    return float(se), float(b - crit * se), float(b + crit * se), p
+
+
+def usable_weights(obs: pd.DataFrame) -> np.ndarray | None:
+    """``antal`` as weights when every row has a positive count; else None (unweighted)."""
+    if "antal" not in obs.columns or len(obs) == 0:
+        return None
+    w = pd.to_numeric(obs["antal"], errors="coerce").to_numpy(dtype=float)
+    if np.all(np.isfinite(w)) and np.all(w > 0):
+        return w
+    return None
+
+
+def weights_note(obs: pd.DataFrame, w: np.ndarray | None) -> str | None:
+    """A warning when antal is given for some rows only, so it cannot be used as weights."""
+    if w is None and "antal" in obs.columns and pd.to_numeric(obs["antal"], errors="coerce").notna().any():
+        return "Kolumnen antal saknas eller är noll på vissa rader och används därför inte som vikter."
+    return None
+
+
+def wmean(x: np.ndarray, w: np.ndarray | None) -> float | None:
+    if len(x) == 0:
+        return None
+    if w is None:
+        return float(np.mean(x))
+    return float(np.sum(w * x) / np.sum(w))
+
+
+def has_units(obs: pd.DataFrame) -> bool:
+    return "enhet" in obs.columns and obs["enhet"].notna().all() and len(obs) > 0
+
+
+def repeated_units(obs: pd.DataFrame) -> tuple[bool, int, int]:
+    """(units repeat before and after, n units seen on both sides, n units).
+
+    Units "repeat" when at least half of them are seen both before and after
+    (and at least two are): then the data are treated as a panel.
+    """
+    if not has_units(obs):
+        return False, 0, 0
+    codes, uniques = pd.factorize(obs["enhet"])
+    after = obs["efter"].to_numpy(dtype=bool)
+    n_before = np.bincount(codes[~after], minlength=len(uniques))
+    n_after = np.bincount(codes[after], minlength=len(uniques))
+    both = int(np.sum((n_before > 0) & (n_after > 0)))
+    total = len(uniques)
+    return (both >= 2 and both * 2 >= total), both, total
+
+
+def group_descriptives(obs: pd.DataFrame, w: np.ndarray | None) -> dict[str, float | int | None]:
+    """Cell means (weighted by antal when used) and row counts for both groups."""
+    d: dict[str, float | int | None] = {}
+    ww = None if w is None else pd.Series(w, index=obs.index)
+    for grp, key in ((INSATS, "insats"), (JAMFORELSE, "jämförelse")):
+        g = obs[obs["grupp"] == grp]
+        if len(g) == 0:
+            continue
+        for after, side in ((False, "före"), (True, "efter")):
+            cell = g[g["efter"] == after]
+            if len(cell):
+                cw = None if ww is None else ww.loc[cell.index].to_numpy()
+                d[f"medel_{key}_{side}"] = wmean(cell["varde"].to_numpy(dtype=float), cw)
+        d[f"n_{key}"] = int(len(g))
+    return d
+
+
+def period_label(ts: pd.Timestamp, typ: str) -> str:
+    """How a period is written back to a reader (e.g. 2021-K3)."""
+    if typ == "år":
+        return f"{ts.year}"
+    if typ == "kvartal":
+        return f"{ts.year}-K{(ts.month - 1) // 3 + 1}"
+    if typ == "månad":
+        return f"{ts.year}-{ts.month:02d}"
+    return ts.strftime("%Y-%m-%d")

@@ -1,0 +1,357 @@
+"""The statistical core: choose a design for one indicator and estimate its effect.
+
+Public API: :func:`choose_design`, :func:`estimate`, :func:`judge_target`.
+The designs live in ``analysis_did`` (difference-in-differences) and
+``analysis_its`` (interrupted time series); the before/after comparison is
+here.  Input is the loader's normalized observations for ONE indicator (see
+``shared/spec/indata.md``); output is a frozen :class:`~sif_eval.model.Effect`
+holding only plain Python numbers (NaN becomes None).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..model import Effect, Indicator
+from .common import (
+    CAUSAL_WARNING,
+    INSATS,
+    ITS_GOOD_PERIODS,
+    ITS_MIN_PERIODS,
+    JAMFORELSE,
+    MIN_CELL,
+    Fit,
+    clean_descriptive,
+    group_descriptives,
+    num,
+    repeated_units,
+    sv_num,
+    t_inference,
+    usable_weights,
+    weights_note,
+)
+from .did import estimate_did
+from .its import estimate_its
+
+DESIGN_NAMES = {
+    "före_efter": "en jämförelse före och efter",
+    "did": "skillnad-i-skillnader",
+    "its": "avbruten tidsserie",
+}
+REASON_FORCED = "Designen är vald i projekt.yaml."
+REASON_CALLER = "Designen angavs uttryckligen för analysen."
+
+
+# ---------------------------------------------------------------- preparation
+
+
+def _prepare(obs: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Defensive normalization (group spelling, booleans, missing values) so designs can trust the frame."""
+    obs = obs.copy()
+    warnings: list[str] = []
+    codes, uniques = pd.factorize(obs["grupp"])  # normalize the few distinct values, not every row
+    labels = [str(u).strip().lower().replace("jamforelse", JAMFORELSE) for u in uniques]
+    obs["grupp"] = np.asarray(labels, dtype=object)[codes] if len(obs) else obs["grupp"]
+    obs["efter"] = obs["efter"].astype(bool)
+    obs["varde"] = pd.to_numeric(obs["varde"], errors="coerce").astype(float)
+    missing = ~np.isfinite(obs["varde"].to_numpy())
+    if missing.any():
+        warnings.append(f"{int(missing.sum())} rader saknar värde och ingår inte i analysen.")
+        obs = obs.loc[~missing]
+    if "enhet" in obs.columns:
+        codes, uniques = pd.factorize(obs["enhet"], use_na_sentinel=True)
+        blank_u = np.array([str(u).strip() == "" for u in uniques], dtype=bool)
+        blank = (codes < 0) | (blank_u[codes] if len(uniques) else False)
+        if blank.all():
+            obs = obs.drop(columns="enhet")
+        elif blank.any():
+            warnings.append(
+                "Enhet saknas på vissa rader; enhet används därför inte (ingen parning, inga fasta effekter "
+                "eller klustring per enhet)."
+            )
+            obs = obs.drop(columns="enhet")
+        else:
+            obs["enhet"] = np.asarray([str(u) for u in uniques], dtype=object)[codes]
+    return obs, warnings
+
+
+def _side_counts(obs: pd.DataFrame, group: str) -> tuple[int, int, int, int]:
+    """(rows before, rows after, periods before, periods after) for one group."""
+    in_group = obs["grupp"].to_numpy() == group
+    after = obs["efter"].to_numpy(dtype=bool)
+    starts = obs["period_start"].to_numpy()
+    pre, post = starts[in_group & ~after], starts[in_group & after]
+    return len(pre), len(post), len(pd.unique(pre)), len(pd.unique(post))
+
+
+# ---------------------------------------------------------------- design choice
+
+
+def _auto_design(obs: pd.DataFrame) -> tuple[str, str]:
+    i_pre, i_post, ip_pre, ip_post = _side_counts(obs, INSATS)
+    c_pre, c_post, _, _ = _side_counts(obs, JAMFORELSE)
+    if i_pre and i_post and c_pre and c_post:
+        return "did", (
+            "Både insats- och jämförelsegrupp finns före och efter insatsstart, "
+            "därför används skillnad-i-skillnader."
+        )
+    why_no_did = (
+        "Det finns ingen jämförelsegrupp"
+        if c_pre + c_post == 0
+        else "Jämförelsegruppen finns inte både före och efter insatsstart"
+    )
+    if ip_pre >= ITS_GOOD_PERIODS and ip_post >= ITS_GOOD_PERIODS:
+        return "its", (
+            f"{why_no_did}, men insatsgruppen har {ip_pre} perioder före och {ip_post} efter insatsstart, "
+            "därför används avbruten tidsserie (segmenterad regression)."
+        )
+    return "före_efter", (
+        f"{why_no_did} och insatsgruppen har för få perioder för en tidsserie ({ip_pre} före och {ip_post} "
+        f"efter; minst {ITS_GOOD_PERIODS} av varje behövs), därför jämförs insatsgruppen före och efter "
+        "insatsstart."
+    )
+
+
+def choose_design(obs: pd.DataFrame, indicator: Indicator) -> tuple[str, str]:
+    """Returns (design, Swedish reason). design in {"före_efter", "did", "its"}."""
+    if indicator.design in DESIGN_NAMES:
+        return indicator.design, REASON_FORCED
+    obs, _ = _prepare(obs)
+    return _auto_design(obs)
+
+
+def _infeasible(obs: pd.DataFrame, design: str) -> str | None:
+    """Why the design cannot be run on these data (Swedish), or None."""
+    i_pre, i_post, ip_pre, ip_post = _side_counts(obs, INSATS)
+    if design == "did":
+        c_pre, c_post, _, _ = _side_counts(obs, JAMFORELSE)
+        if not (i_pre and i_post and c_pre and c_post):
+            return "Skillnad-i-skillnader kräver att både insats- och jämförelsegrupp finns före och efter insatsstart."
+    elif design == "its":
+        if min(ip_pre, ip_post) < ITS_MIN_PERIODS:
+            return (
+                f"Avbruten tidsserie kräver minst {ITS_MIN_PERIODS} perioder före och efter insatsstart "
+                f"(insatsgruppen har {ip_pre} före och {ip_post} efter)."
+            )
+    elif not (i_pre and i_post):
+        return "Insatsgruppen saknar observationer före eller efter insatsstart."
+    return None
+
+
+# ---------------------------------------------------------------- before/after
+
+
+def estimate_before_after(obs: pd.DataFrame, typ: str) -> Fit:
+    """Efter minus före for the insats group: paired by unit when units repeat, else unpaired."""
+    ins = obs[obs["grupp"] == INSATS]
+    w_all = usable_weights(obs)
+    desc = group_descriptives(obs, w_all)
+    warnings = [CAUSAL_WARNING]
+    if (note := weights_note(obs, w_all)) is not None:
+        warnings.append(note)
+    paired, n_both, n_units = repeated_units(ins)
+    if paired:
+        fit = _paired(ins, typ, desc, warnings)
+    else:
+        if n_both:
+            warnings.append(
+                f"{n_both} av {n_units} enheter finns både före och efter, för få för en parad jämförelse; "
+                "alla rader behandlas som oberoende observationer."
+            )
+        fit = _unpaired(ins, desc, warnings)
+    fit.se_typ = "klassisk"
+    before, after = desc.get("medel_insats_före"), desc.get("medel_insats_efter")
+    if typ == "antal" and before is not None and after is not None and before > 0:
+        desc["kvot_efter_före"] = after / before
+    return fit
+
+
+def _paired(ins: pd.DataFrame, typ: str, desc: dict, warnings: list[str]) -> Fit:
+    w = usable_weights(ins)
+    tmp = pd.DataFrame({"enhet": ins["enhet"].to_numpy(), "efter": ins["efter"].to_numpy()})
+    tmp["w"] = 1.0 if w is None else w
+    tmp["wv"] = tmp["w"] * ins["varde"].to_numpy(dtype=float)
+    g = tmp.groupby(["enhet", "efter"], sort=True)[["wv", "w"]].sum()
+    means = (g["wv"] / g["w"]).unstack("efter").dropna()
+    before = means[False].to_numpy(dtype=float)
+    after = means[True].to_numpy(dtype=float)
+    d = after - before
+    n = len(d)
+    used = ins["enhet"].isin(means.index)
+    dropped = int(ins["enhet"].nunique() - n)
+    fit = Fit(skattning=float(np.mean(d)), n_obs=int(used.sum()), beskrivande=desc, varningar=warnings)
+    desc.update(
+        parad=1,
+        n_par=n,
+        medel_insats_före=float(np.mean(before)),
+        medel_insats_efter=float(np.mean(after)),
+    )
+    if dropped:
+        desc["n_enheter_utan_par"] = dropped
+        warnings.append(
+            f"{dropped} enheter finns bara före eller bara efter och ingår inte i den parade jämförelsen."
+        )
+    if n < MIN_CELL:
+        fit.drop_inference(
+            f"Bara {n} enheter finns både före och efter (minst {MIN_CELL} behövs); därför redovisas bara "
+            "förändringen, utan osäkerhetsmått."
+        )
+        return fit
+    sd = float(np.std(d, ddof=1))
+    fit.standardfel, fit.ki_låg, fit.ki_hög, fit.p_värde = t_inference(fit.skattning, sd / np.sqrt(n), n - 1)
+    if fit.standardfel is None:
+        warnings.append("Alla enheter förändrades lika mycket; osäkerheten kan inte beräknas.")
+    desc["cohens_dz"] = fit.skattning / sd if sd > 0 else None
+    desc["wilcoxon_p"] = float(stats.wilcoxon(d).pvalue) if np.any(d != 0) else None
+    values = np.concatenate([before, after])
+    if typ == "andel" and np.all((values == 0) | (values == 1)):
+        worse = int(np.sum((before == 1) & (after == 0)))
+        better = int(np.sum((before == 0) & (after == 1)))
+        total = worse + better
+        desc["mcnemar_p"] = float(stats.binomtest(min(worse, better), total, 0.5).pvalue) if total else 1.0
+    return fit
+
+
+def _unpaired(ins: pd.DataFrame, desc: dict, warnings: list[str]) -> Fit:
+    w = usable_weights(ins)
+    after_mask = ins["efter"].to_numpy(dtype=bool)
+    y = ins["varde"].to_numpy(dtype=float)
+    a, b = y[after_mask], y[~after_mask]
+    na, nb = len(a), len(b)
+    desc["parad"] = 0
+    if w is None:
+        est = float(np.mean(a) - np.mean(b))
+    else:
+        wa, wb = w[after_mask], w[~after_mask]
+        est = float(np.sum(wa * a) / np.sum(wa) - np.sum(wb * b) / np.sum(wb))
+    fit = Fit(skattning=est, n_obs=na + nb, beskrivande=desc, varningar=warnings)
+    if min(na, nb) < MIN_CELL:
+        fit.drop_inference(
+            f"Insatsgruppen har färre än {MIN_CELL} observationer före eller efter insatsstart; därför redovisas "
+            "bara förändringen, utan osäkerhetsmått."
+        )
+        return fit
+    va, vb = float(np.var(a, ddof=1)), float(np.var(b, ddof=1))
+    if w is None:  # Welch
+        se2 = va / na + vb / nb
+        df = se2**2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1)) if se2 > 0 else None
+        se = float(np.sqrt(se2))
+    else:  # WLS varde ~ efter with antal as weights, classical SE
+        ma, mb = est + np.sum(wb * b) / np.sum(wb), np.sum(wb * b) / np.sum(wb)
+        rss = float(np.sum(wa * (a - ma) ** 2) + np.sum(wb * (b - mb) ** 2))
+        df = na + nb - 2
+        se = float(np.sqrt(rss / df * (1 / np.sum(wa) + 1 / np.sum(wb))))
+        desc["viktat_med_antal"] = 1
+    fit.standardfel, fit.ki_låg, fit.ki_hög, fit.p_värde = t_inference(est, se, df)
+    if fit.standardfel is None:
+        warnings.append("Värdena varierar inte; osäkerheten kan inte beräknas.")
+    pooled = np.sqrt(((na - 1) * va + (nb - 1) * vb) / (na + nb - 2))
+    desc["cohens_d"] = float((np.mean(a) - np.mean(b)) / pooled) if pooled > 0 else None
+    desc["mann_whitney_p"] = float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+    return fit
+
+
+# ---------------------------------------------------------------- targets
+
+
+def judge_target(
+    skattning: float | None, ki_låg: float | None, ki_hög: float | None, effektmål: float | None, bättre: str
+) -> str | None:
+    """uppnått / ej_uppnått / kan_ej_avgöras from the 95 % CI; None when there is no target.
+
+    bättre=lägre: uppnått if ki_hög <= mål, ej_uppnått if ki_låg > mål (mirrored for högre).
+    Without a CI the point estimate alone is never enough: kan_ej_avgöras.
+    """
+    if effektmål is None:
+        return None
+    if ki_låg is None or ki_hög is None:
+        return "kan_ej_avgöras"
+    if bättre == "högre":
+        if ki_låg >= effektmål:
+            return "uppnått"
+        if ki_hög < effektmål:
+            return "ej_uppnått"
+        return "kan_ej_avgöras"
+    if ki_hög <= effektmål:
+        return "uppnått"
+    if ki_låg > effektmål:
+        return "ej_uppnått"
+    return "kan_ej_avgöras"
+
+
+def _target_note(fit: Fit, indicator: Indicator) -> str | None:
+    if indicator.effektmål is None or fit.ki_låg is not None or fit.skattning is None:
+        return None
+    good = (
+        fit.skattning <= indicator.effektmål
+        if indicator.bättre == "lägre"
+        else (fit.skattning >= indicator.effektmål)
+    )
+    side = "når" if good else "når inte"
+    return (
+        f"Punktskattningen ({sv_num(fit.skattning)}) {side} effektmålet ({sv_num(indicator.effektmål)}), men utan "
+        "konfidensintervall kan måluppfyllelsen inte avgöras."
+    )
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def estimate(obs: pd.DataFrame, indicator: Indicator, design: str | None = None) -> Effect:
+    """Choose the design (unless given), fit it and return the frozen Effect for resultat.json."""
+    if design is not None and design not in DESIGN_NAMES:
+        raise ValueError(f"Okänd design: {design!r}")
+    obs, warnings = _prepare(obs)
+    if design is None:
+        design, reason = (
+            (indicator.design, REASON_FORCED) if indicator.design in DESIGN_NAMES else _auto_design(obs)
+        )
+    else:
+        reason = REASON_FORCED if design == indicator.design else REASON_CALLER
+    problem = _infeasible(obs, design)
+    if problem is not None:
+        fallback, fallback_reason = _auto_design(obs)
+        if fallback != design and _infeasible(obs, fallback) is None:
+            warnings.append(f"{problem} Därför används {DESIGN_NAMES[fallback]} i stället.")
+            design, reason, problem = fallback, fallback_reason, None
+    if problem is not None:
+        fit = Fit(skattning=None, n_obs=int((obs["grupp"] == INSATS).sum()))
+        fit.varningar.append(f"{problem} Ingen effekt kan skattas.")
+    elif design == "did":
+        fit = estimate_did(obs)
+    elif design == "its":
+        fit = estimate_its(obs)
+    else:
+        fit = estimate_before_after(obs, indicator.typ)
+    if indicator.typ == "andel" and ((obs["varde"] < 0) | (obs["varde"] > 1)).any():
+        warnings.append(
+            "Indikatorn är en andel men vissa värden ligger utanför 0–1; kontrollera att andelar anges "
+            "som 0–1 och inte i procent."
+        )
+    if (note := _target_note(fit, indicator)) is not None:
+        fit.varningar.append(note)
+    has_se = num(fit.standardfel) is not None
+    return Effect(
+        indikator=indicator.id,
+        design=design,
+        skattning=num(fit.skattning),
+        standardfel=num(fit.standardfel),
+        ki_låg=num(fit.ki_låg),
+        ki_hög=num(fit.ki_hög),
+        p_värde=num(fit.p_värde),
+        n_obs=int(fit.n_obs),
+        n_kluster=int(fit.n_kluster) if (fit.n_kluster is not None and has_se) else None,
+        se_typ=fit.se_typ if has_se else None,
+        namn=indicator.namn,
+        typ=indicator.typ,
+        bättre=indicator.bättre,
+        effektmål=num(indicator.effektmål),
+        designval=reason,
+        måluppfyllelse=judge_target(
+            num(fit.skattning), num(fit.ki_låg), num(fit.ki_hög), num(indicator.effektmål), indicator.bättre
+        ),
+        beskrivande=clean_descriptive(fit.beskrivande),
+        varningar=tuple(dict.fromkeys([*warnings, *fit.varningar])),
+    )

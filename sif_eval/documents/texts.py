@@ -1,0 +1,283 @@
+"""Swedish sentences about results, for the evaluation report and the board paper.
+
+The wording is careful with causal words by design: only a comparison with a
+comparison group (``did``) is phrased as a difference between groups; a
+before/after comparison always says that it shows a change, not necessarily
+an effect; an interrupted time series speaks of a level against the earlier
+trend.  Whether a result is "statistically säkerställt" is read from the
+95 % confidence interval alone, so the text and the table can never disagree.
+
+All numbers go through :mod:`sif_eval.swedish`; nothing here computes a result,
+it only reads the :class:`~sif_eval.model.Effect`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import swedish as sv
+from ..model import Effect
+
+__all__ = [
+    "definite_subject",
+    "design_limits",
+    "design_name",
+    "effect_sentence",
+    "target_sentence",
+]
+
+_DESIGN_NAMES = {
+    "före_efter": "Före/efter-jämförelse",
+    "did": "Skillnad-i-skillnader",
+    "its": "Avbruten tidsserie",
+    "auto": "Automatiskt val",
+}
+
+_DESIGN_LIMITS = {
+    "före_efter": (
+        "En före/efter-jämförelse visar hur indikatorn förändrades i insatsgruppen från före till efter "
+        "insatsstart. Den kan inte skilja insatsens effekt från annat som förändrades under samma tid, "
+        "till exempel allmänna trender, säsongsvariation eller att värden som var ovanligt höga eller "
+        "låga vid starten ofta närmar sig det normala av sig själva."
+    ),
+    "did": (
+        "Skillnad-i-skillnader jämför förändringen i insatsgruppen med förändringen i en jämförelsegrupp "
+        "under samma tid och räknar på så sätt bort sådant som påverkar båda grupperna lika. Skattningen "
+        "kan tolkas som en effekt av insatsen bara om grupperna skulle ha utvecklats parallellt utan "
+        "insatsen, och det antagandet kan inte prövas fullt ut."
+    ),
+    "its": (
+        "En avbruten tidsserie jämför nivån efter insatsstart med vad trenden före insatsen förutsåg och "
+        "kräver många mätpunkter både före och efter. Den saknar jämförelsegrupp och kan därför inte "
+        "skilja insatsens effekt från andra händelser som inträffade ungefär samtidigt som insatsen startade."
+    ),
+}
+
+# First word of an indicator name → its definite form and grammatical gender
+# ("en"/"ett"), which decides "oförändrad"/"oförändrat".
+_DEFINITE = {
+    "andel": ("Andelen", "en"),
+    "andelen": ("Andelen", "en"),
+    "antal": ("Antalet", "ett"),
+    "antalet": ("Antalet", "ett"),
+    "medelvärde": ("Medelvärdet", "ett"),
+    "medelvärdet": ("Medelvärdet", "ett"),
+    "medeltal": ("Medeltalet", "ett"),
+    "medeltalet": ("Medeltalet", "ett"),
+    "genomsnitt": ("Genomsnittet", "ett"),
+    "genomsnittet": ("Genomsnittet", "ett"),
+}
+
+_UNCHANGED = {"en": "oförändrad", "ett": "oförändrat"}
+
+_NOT_SIGNIFICANT_SUBJECT = {
+    "did": "Skillnaden mellan grupperna",
+    "före_efter": "Förändringen",
+    "its": "Nivåförändringen",
+}
+
+_NOT_ESTIMATED = {
+    "did": "någon skillnad mellan grupperna",
+    "före_efter": "någon förändring",
+    "its": "någon nivåförändring",
+}
+
+NO_CI = "Underlaget räcker inte för att beräkna ett konfidensintervall."
+BEFORE_AFTER_CAVEAT = "Jämförelsen visar en förändring, inte nödvändigtvis en effekt av insatsen."
+TARGET_STATES = ("uppnått", "ej_uppnått", "kan_ej_avgöras", None)
+
+
+def _check_design(design: str, allowed: tuple[str, ...]) -> None:
+    if design not in allowed:
+        raise ValueError(f"Unknown design {design!r}. Allowed: {', '.join(allowed)}.")
+
+
+def design_name(design: str) -> str:
+    """The design's Swedish name for headings and tables: ``"did"`` → ``"Skillnad-i-skillnader"``."""
+    _check_design(design, tuple(_DESIGN_NAMES))
+    return _DESIGN_NAMES[design]
+
+
+def design_limits(design: str) -> str:
+    """What the design can and cannot show, in two sentences for the report's method section."""
+    _check_design(design, tuple(_DESIGN_LIMITS))
+    return _DESIGN_LIMITS[design]
+
+
+def _subject(namn: str) -> tuple[str, str]:
+    """The indicator name as a sentence subject, with its gender.
+
+    "Andel elever med hög frånvaro" → "Andelen elever med hög frånvaro";
+    a name that does not start with Andel/Antal/Medelvärde/… becomes
+    "Värdet för <namn>".
+    """
+    text = " ".join(namn.split())
+    if not text:
+        return "Värdet", "ett"
+    first, _, rest = text.partition(" ")
+    if first.lower() in _DEFINITE:
+        word, gender = _DEFINITE[first.lower()]
+        return (f"{word} {rest}" if rest else word), gender
+    return f"Värdet för {sv.lower_first(text)}", "ett"
+
+
+def definite_subject(namn: str) -> str:
+    """The indicator name in definite form, to start a sentence: "Andel elever …" → "Andelen elever …"."""
+    return _subject(namn)[0]
+
+
+def _finite(x: Any) -> float | None:
+    """The value as a float, or None when it is missing or not finite."""
+    if sv.is_missing(x):
+        return None
+    value = float(x)
+    return value if math.isfinite(value) else None
+
+
+def _decimals(typ: str, values: list[float]) -> int:
+    """Decimals that suit the size of the numbers: shares 1 (in procentenheter), counts and means by magnitude."""
+    if typ == "andel":
+        return 1
+    if values and all(float(v).is_integer() for v in values):
+        return 0
+    size = max((abs(v) for v in values), default=0.0)
+    if size >= 100:
+        return 0
+    if size >= 1:
+        return 1
+    if size >= 0.1:
+        return 2
+    return 3
+
+
+def _amount(value: float, typ: str, decimals: int) -> str:
+    """A magnitude in the indicator's unit: procentenheter for shares, a plain number otherwise."""
+    if typ == "andel":
+        return sv.percentage_points(value, decimals)
+    return sv.number(value, decimals)
+
+
+def _is_zero(value: float, typ: str, decimals: int) -> bool:
+    """True when the value shows as zero at the precision we print."""
+    return not any(ch in "123456789" for ch in _amount(value, typ, decimals))
+
+
+def effect_sentence(effect: Effect) -> str:
+    """One to three Swedish sentences on the estimate, its 95 % interval and what the design allows.
+
+    A negative estimate is written as "minskade med X" and its interval as
+    the range of the decrease, smaller first (-0,074…-0,030 → "3,0–7,4").
+
+    Example: ``"Andelen elever med hög frånvaro minskade med 5,2 procentenheter mer i
+    insatsgruppen än i jämförelsegruppen (95 % KI 3,0–7,4)."`` (with non-breaking spaces).
+    """
+    design = effect.design
+    _check_design(design, tuple(_DESIGN_LIMITS))
+    typ = effect.typ
+    subject, gender = _subject(effect.namn or effect.indikator)
+    estimate = _finite(effect.skattning)
+    if estimate is None:
+        return (
+            f"Underlaget räcker inte för att skatta {_NOT_ESTIMATED[design]} för {sv.lower_first(subject)}."
+        )
+
+    low, high = _finite(effect.ki_låg), _finite(effect.ki_hög)
+    interval = (low, high) if low is not None and high is not None else None
+    decimals = _decimals(typ, [estimate, *(interval or ())])
+    zero = _is_zero(estimate, typ, decimals)
+    negative = estimate < 0 and not zero
+
+    ci_text = ""
+    if interval is not None:
+        # A decrease is reported as a positive magnitude, so its interval is flipped too.
+        lo, hi = (-interval[1], -interval[0]) if negative else interval
+        ci_text = sv.ci(lo, hi, decimals, scale=100.0 if typ == "andel" else 1.0)
+
+    magnitude = _amount(abs(estimate), typ, decimals)
+    verb = "minskade" if negative else "ökade"
+
+    if design == "did":
+        if zero:
+            inner = ", ".join(filter(None, [f"skillnad {_amount(0.0, typ, decimals)}", ci_text]))
+            main = f"{subject} utvecklades lika i insatsgruppen och i jämförelsegruppen ({inner})."
+        else:
+            paren = f" ({ci_text})" if ci_text else ""
+            main = f"{subject} {verb} med {magnitude} mer i insatsgruppen än i jämförelsegruppen{paren}."
+    elif design == "före_efter":
+        paren = f" ({ci_text})" if ci_text else ""
+        if zero:
+            main = (
+                f"{subject} var {_UNCHANGED[gender]} från före till efter insatsstart i insatsgruppen{paren}."
+            )
+        else:
+            main = (
+                f"{subject} {verb} med {magnitude} från före till efter insatsstart i insatsgruppen{paren}."
+            )
+    else:  # its
+        inner = ", ".join(filter(None, ["nivåförändring", ci_text]))
+        if zero:
+            main = f"{subject} låg på den nivå som den tidigare trenden förutsåg när insatsen startade ({inner})."
+        else:
+            direction = "lägre" if negative else "högre"
+            main = (
+                f"{subject} låg {magnitude} {direction} än vad den tidigare trenden förutsåg "
+                f"när insatsen startade ({inner})."
+            )
+
+    sentences = [main]
+    if interval is None:
+        sentences.append(NO_CI)
+    elif interval[0] <= 0 <= interval[1]:
+        sentences.append(
+            f"{_NOT_SIGNIFICANT_SUBJECT[design]} är inte statistiskt säkerställd eftersom "
+            "konfidensintervallet innefattar noll."
+        )
+    if design == "före_efter":
+        sentences.append(BEFORE_AFTER_CAVEAT)
+    return " ".join(sentences)
+
+
+def _target_text(target: float, typ: str) -> str:
+    """The target as a change: -0.05 for a share → "en minskning med 5,0 procentenheter"."""
+    decimals = _decimals(typ, [target])
+    if _is_zero(target, typ, decimals):
+        return "ingen förändring"
+    kind = "en minskning" if target < 0 else "en ökning"
+    return f"{kind} med {_amount(abs(target), typ, decimals)}"
+
+
+def target_sentence(effect: Effect) -> str:
+    """Whether the effektmål is reached, from ``effect.måluppfyllelse``.
+
+    The judgement itself is made by the analysis; this only words it, with
+    the target written out in the indicator's unit (procentenheter for shares):
+    ``"Effektmålet (en minskning med 5,0 procentenheter) är uppnått."``
+    """
+    state = effect.måluppfyllelse
+    if state not in TARGET_STATES:
+        raise ValueError(
+            f"Unknown måluppfyllelse {state!r}. Allowed: uppnått, ej_uppnått, kan_ej_avgöras or None."
+        )
+    target = _finite(effect.effektmål)
+    if target is None:
+        return "Inget effektmål har angetts."
+    goal = f"effektmålet ({_target_text(target, effect.typ)})"
+    if state == "uppnått":
+        return f"E{goal[1:]} är uppnått."
+    if state == "ej_uppnått":
+        return f"E{goal[1:]} är inte uppnått."
+    if state == "kan_ej_avgöras":
+        return f"Om {goal} är uppnått kan inte avgöras utifrån konfidensintervallet."
+    return f"Måluppfyllelsen för {goal} har inte bedömts."
+
+
+def is_suppressed(e: Effect) -> bool:
+    """A group was too small to show (``minsta_antal`` in kommun.yaml): public documents hide the result."""
+    return bool(e.descriptive().get("röjanderisk"))
+
+
+def suppressed_sentence(e: Effect) -> str:
+    threshold = int(e.descriptive().get("minsta_antal") or 5)
+    return (f"Resultatet för {e.namn or e.indikator} redovisas inte eftersom en grupp har färre än "
+            f"{threshold} individer.")

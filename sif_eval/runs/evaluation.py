@@ -1,0 +1,95 @@
+"""One project's analysis: every indicator estimated, drawn and collected.
+
+This is what the notebook calls; it writes ``resultat.json`` and the figures
+into the run folder and returns the immutable :class:`ProjectResult`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+from .. import paths
+from ..analysis import estimate as analysis
+from ..economics import api as economics
+from ..figures import effects as figures
+from ..figures.economics import plot_cumulative, plot_tornado
+from ..inputs.project import LoadedProject
+from ..model import ProjectResult
+from ..privacy import small_numbers as privacy
+from .archive import write_json
+
+
+def analyse(loaded: LoadedProject, out_dir: Path | str, report_date: dt.date | str) -> ProjectResult:
+    """Estimate every indicator, save its figure, write ``resultat.json``."""
+    out_dir = Path(out_dir)
+    fig_dir = out_dir / paths.RUN_FIGURES
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    project, obs = loaded.project, loaded.observations
+    if isinstance(report_date, str):
+        report_date = dt.date.fromisoformat(report_date)
+    effects = []
+    threshold = loaded.municipality.minsta_antal
+    small = privacy.small_groups(obs, threshold) if len(obs) else None
+    for ind in project.indikatorer:
+        rows = obs[obs["indikator"] == ind.id].reset_index(drop=True)
+        effect = analysis.estimate(rows, ind)
+        tiny = [] if small is None else small[small["indikator"] == ind.id]
+        if len(tiny):
+            # Public documents must not show results for groups this small (sekretess); the result keeps them.
+            groups = ", ".join(f"{g} ({privacy.suppress_text(n, threshold)})" for g, n in zip(tiny["grupp"], tiny["antal"],
+                                                                                             strict=True))
+            effect = dataclasses.replace(
+                effect, beskrivande=effect.beskrivande + (("röjanderisk", 1), ("minsta_antal", threshold)),
+                varningar=effect.varningar + (f"Gruppen har färre än {threshold} individer: {groups}. Resultatet "
+                                              "redovisas därför inte i de offentliga dokumenten.",))
+        fig_name = f"{ind.id}.png"
+        alt = figures.plot_effect(rows, effect, ind, fig_dir / fig_name, insatsstart=project.insatsstart)
+        effect = dataclasses.replace(effect, figur=f"{paths.RUN_FIGURES}/{fig_name}", figur_alt=alt)
+        es_name = f"{ind.id}_handelsestudie.png"
+        es_alt = figures.plot_event_study(effect, fig_dir / es_name)
+        if es_alt:
+            effect = dataclasses.replace(effect, figur_händelsestudie=f"{paths.RUN_FIGURES}/{es_name}",
+                                         figur_händelsestudie_alt=es_alt)
+        effects.append(effect)
+    warnings: list[str] = []
+    directory = loaded.directory or Path(".")
+    settings = dict(project.extra)
+    budget = economics.load_budget(directory, settings=settings)
+    calc = economics.calculate(directory, settings=settings, effects={e.indikator: e for e in effects})
+    kalkyl = None
+    if calc is not None:
+        kalkyl = calc.to_dict()
+        kalkyl["figur_kumulativ"] = f"{paths.RUN_FIGURES}/kalkyl_kumulativ.png"
+        kalkyl["figur_kumulativ_alt"] = plot_cumulative(calc, fig_dir / "kalkyl_kumulativ.png")
+        kalkyl["figur_tornado"] = f"{paths.RUN_FIGURES}/kalkyl_tornado.png"
+        kalkyl["figur_tornado_alt"] = plot_tornado(calc, fig_dir / "kalkyl_tornado.png")
+    if budget is None and calc is None:
+        warnings.append("Projektet saknar ekonomiska uppgifter (ekonomi.csv och en kalkyl i projekt.yaml eller "
+                        "kalkyl.yaml), så rapporten har ingen ekonomisk kalkyl.")
+    result = ProjectResult(
+        projekt=project.projekt,
+        diarienummer=project.diarienummer,
+        slug=project.slug,
+        ansvarig_nämnd=project.ansvarig_nämnd,
+        handläggare=project.handläggare,
+        insatsstart=project.insatsstart.isoformat(),
+        rapportdatum=report_date.isoformat(),
+        effekter=tuple(effects),
+        varningar=tuple(warnings),
+        beskrivning=project.beskrivning,
+        målgrupp=project.målgrupp,
+        rapporttyp=project.rapporttyp,
+        ekonomi=None if budget is None else budget.to_dict(),
+        kalkyl=kalkyl,
+        extra=tuple((k, v) for k, v in project.extra if k not in ("kalkyl", "ekonomi")),
+    )
+    write_json(out_dir / paths.RESULT, result.to_dict())
+    return result
+
+
+def read_result(run_dir: Path | str) -> ProjectResult:
+    """A run's ``resultat.json`` as the immutable value documents are rendered from."""
+    return ProjectResult.from_dict(json.loads((Path(run_dir) / paths.RESULT).read_text(encoding="utf-8")))
