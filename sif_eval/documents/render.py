@@ -30,6 +30,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .. import paths
 from ..errors import RenderError
+from ..settings import SETTINGS
 
 RENDERER_BUILTIN = "inbyggd (pandoc + typst)"
 RENDERER_QUARTO = "quarto"
@@ -116,7 +117,7 @@ class Rendered:
 
 def renderer_in_use() -> str:
     """Quarto where it is installed (unless SIF_EVAL_RENDERER=inbyggd), else the built-in one."""
-    if os.environ.get("SIF_EVAL_RENDERER", "").lower() in ("inbyggd", "builtin"):
+    if SETTINGS.renderer == "inbyggd":
         return RENDERER_BUILTIN
     return RENDERER_QUARTO if shutil.which("quarto") else RENDERER_BUILTIN
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from .. import swedish as sv
+from ..paths import PROJECT_FILE
 from ..swedish import fold
 from .model import (
     ADJUSTMENTS,
@@ -487,7 +488,7 @@ def budget_summary(
     beviljat_totalt: float | None = None,
     uppgivna: Sequence[StatedFigure] = (),
     återbetalas_till: str = "",
-    källa: str = "projekt.yaml",
+    källa: str = PROJECT_FILE,
 ) -> Budget:
     """Budget against outcome per insats, committee and in total, with consistency checks.
 

@@ -446,9 +446,9 @@ def run_consolidated(inputs_dir: Path | str, outputs: Path | str | None, runs: l
         manifest.update(mallar=template_sums)
         say("Kör den samlade anteckningsboken …")
         execute(run_set.notebook(NOTEBOOK), run_dir / NOTEBOOK,
-                         {"indatamapp": str(run_dir / paths.RUN_INPUTS), "projektkorningar": "",
-                          "utdatamapp": str(run_dir), "år": year, "rapportdatum": report_date.isoformat()},
-                         run_dir, say)
+                {"indatamapp": str(run_dir / paths.RUN_INPUTS), "projektkorningar": "",
+                 "utdatamapp": str(run_dir), "år": year, "rapportdatum": report_date.isoformat()},
+                run_dir, say=say)
         data = json.loads((run_dir / paths.RESULT).read_text(encoding="utf-8"))
         say("Skapar de samlade dokumenten …")
         rendered = render_documents(data, run_dir, report_date, run_set, municipality)

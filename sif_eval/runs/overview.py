@@ -19,6 +19,7 @@ from ..economics import api as economics
 from ..inputs.economy import find_economy_file
 from ..inputs.municipality import municipality_file
 from ..inputs.project import LoadedProject
+from ..paths import KALKYL_FILE, OUTCOME_CSV, OUTCOME_XLSX, PROJECT_FILE
 
 DESIGN_LABELS = {  # "design did" is what people (and a test) look for
     "före_efter": "före_efter (jämförelse före och efter)",
@@ -95,7 +96,7 @@ def _economics(loaded: LoadedProject) -> list[str]:
                      f"budgeterat {sv.kronor(budget.totalt.budgeterat)}, utfall {sv.kronor(budget.totalt.utfall)}.")
     extra = {k for k, _ in loaded.project.extra}
     if "kalkyl" in extra or (project_dir / "kalkyl.yaml").is_file():
-        where = "kalkyl.yaml" if (project_dir / "kalkyl.yaml").is_file() else "projekt.yaml (kalkyl:)"
+        where = KALKYL_FILE if (project_dir / KALKYL_FILE).is_file() else f"{PROJECT_FILE} (kalkyl:)"
         lines.append(f"Socioekonomisk kalkyl: {where}; den räknas vid körningen med de skattade effekterna.")
     else:
         lines.append("Socioekonomisk kalkyl: ingen (kalkyl.yaml saknas).")
@@ -113,7 +114,7 @@ def describe(loaded: LoadedProject) -> list[str]:
              f"Insatsstart: {p.insatsstart.isoformat()}. "
              + (f"Utfall: {outcome}, {sv.count_noun(len(obs), 'rad', 'rader')}." if outcome else "Inget utfall "
                 "(återrapportering utan indikatorer).")]
-    if outcome == "utfall.csv" and loaded.directory and (loaded.directory / "utfall.xlsx").is_file():
+    if outcome == OUTCOME_CSV and loaded.directory and (loaded.directory / OUTCOME_XLSX).is_file():
         lines.append("Obs! Både utfall.csv och utfall.xlsx finns; utfall.csv används och bladet utfall i "
                      "utfall.xlsx läses inte. Ta bort den fil som inte ska gälla.")
     for ind in p.indikatorer:
