@@ -10,13 +10,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Literal, get_args
 
-DESIGNS = ("auto", "före_efter", "did", "its")
-INDICATOR_TYPES = ("andel", "antal", "medelvärde")
-DIRECTIONS = ("lägre", "högre")
-GROUPS = ("insats", "jämförelse")
-SE_TYPES = ("klassisk", "robust", "kluster", "hac")
+Design = Literal["auto", "före_efter", "did", "its"]
+IndicatorType = Literal["andel", "antal", "medelvärde"]
+Direction = Literal["lägre", "högre"]
+Group = Literal["insats", "jämförelse"]
+SeType = Literal["klassisk", "robust", "kluster", "hac"]
+TargetJudgement = Literal["uppnått", "ej_uppnått", "kan_ej_avgöras"]
+ReportKind = Literal["utvärdering", "återrapportering"]
+RunStatus = Literal["pågår", "klar", "misslyckad"]
+
+DESIGNS: tuple[Design, ...] = get_args(Design)
+INDICATOR_TYPES: tuple[IndicatorType, ...] = get_args(IndicatorType)
+DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
+GROUPS: tuple[Group, ...] = get_args(Group)
+SE_TYPES: tuple[SeType, ...] = get_args(SeType)
 
 
 @dataclass(frozen=True)
@@ -25,10 +34,10 @@ class Indicator:
 
     id: str
     namn: str
-    typ: str = "medelvärde"  # andel | antal | medelvärde
-    bättre: str = "lägre"  # lägre | högre
+    typ: IndicatorType = "medelvärde"
+    bättre: Direction = "lägre"
     effektmål: float | None = None
-    design: str = "auto"
+    design: Design = "auto"
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,7 @@ class Project:
     indikatorer: tuple[Indicator, ...]
     beskrivning: str = ""
     målgrupp: str = ""
-    rapporttyp: str = "utvärdering"  # utvärdering | återrapportering (a report back to a funder)
+    rapporttyp: ReportKind = "utvärdering"  # återrapportering: a report back to a funder
     extra: tuple[tuple[str, Any], ...] = ()
 
     def indicator(self, ind_id: str) -> Indicator:
@@ -77,7 +86,7 @@ class Effect:
     """
 
     indikator: str
-    design: str
+    design: Design
     skattning: float | None
     standardfel: float | None
     ki_låg: float | None
@@ -85,14 +94,14 @@ class Effect:
     p_värde: float | None
     n_obs: int
     n_kluster: int | None
-    se_typ: str | None
+    se_typ: SeType | None
     # extensions
     namn: str = ""
-    typ: str = "medelvärde"
-    bättre: str = "lägre"
+    typ: IndicatorType = "medelvärde"
+    bättre: Direction = "lägre"
     effektmål: float | None = None
     designval: str = ""  # why this design (Swedish sentence)
-    måluppfyllelse: str | None = None  # uppnått | ej_uppnått | kan_ej_avgöras | None
+    måluppfyllelse: TargetJudgement | None = None
     beskrivande: tuple[tuple[str, float | int | None], ...] = ()
     varningar: tuple[str, ...] = ()
     figur: str | None = None  # path relative to the run folder

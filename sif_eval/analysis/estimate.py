@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..model import Effect, Indicator
+from ..model import Design, Effect, Indicator
 from .common import (
     CAUSAL_WARNING,
     INSATS,
@@ -114,7 +114,7 @@ def _auto_design(obs: pd.DataFrame) -> tuple[str, str]:
     )
 
 
-def choose_design(obs: pd.DataFrame, indicator: Indicator) -> tuple[str, str]:
+def choose_design(obs: pd.DataFrame, indicator: Indicator) -> tuple[Design, str]:
     """Returns (design, Swedish reason). design in {"före_efter", "did", "its"}."""
     if indicator.design in DESIGN_NAMES:
         return indicator.design, REASON_FORCED
@@ -299,7 +299,7 @@ def _target_note(fit: Fit, indicator: Indicator) -> str | None:
 # ---------------------------------------------------------------- entry point
 
 
-def estimate(obs: pd.DataFrame, indicator: Indicator, design: str | None = None) -> Effect:
+def estimate(obs: pd.DataFrame, indicator: Indicator, design: Design | None = None) -> Effect:
     """Choose the design (unless given), fit it and return the frozen Effect for resultat.json."""
     if design is not None and design not in DESIGN_NAMES:
         raise ValueError(f"Okänd design: {design!r}")

@@ -20,13 +20,14 @@ from typing import Any
 
 from .. import paths
 from ..atomic import write_atomic, write_json  # noqa: F401 - part of this module's API
+from ..model import RunStatus
 
 KEY_PACKAGES = ("sif-eval", "papermill", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "jinja2",
                 "python-docx", "pypandoc-binary", "typst", "babel", "pyyaml", "openpyxl", "ipykernel")
 
-STATUS_RUNNING = "pågår"
-STATUS_DONE = "klar"
-STATUS_FAILED = "misslyckad"
+STATUS_RUNNING: RunStatus = "pågår"
+STATUS_DONE: RunStatus = "klar"
+STATUS_FAILED: RunStatus = "misslyckad"
 
 
 def sha256(path: Path) -> str:
@@ -143,7 +144,7 @@ class Manifest:
         self.data.update(fields)
         self.save()
 
-    def finish(self, status: str, error: str | None = None) -> None:
+    def finish(self, status: RunStatus, error: str | None = None) -> None:
         self.data["status"] = status
         self.data["fel"] = error
         self.data["slut"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
