@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, get_args
 
-Design = Literal["auto", "före_efter", "did", "its"]
+Design = Literal["auto", "före_efter", "did", "its", "its_kontrollerad"]
 IndicatorType = Literal["andel", "antal", "medelvärde"]
 Direction = Literal["lägre", "högre"]
 Group = Literal["insats", "jämförelse"]
@@ -20,6 +20,8 @@ SeType = Literal["klassisk", "robust", "kluster", "hac"]
 TargetJudgement = Literal["uppnått", "ej_uppnått", "kan_ej_avgöras"]
 ReportKind = Literal["utvärdering", "återrapportering"]
 RunStatus = Literal["pågår", "klar", "misslyckad"]
+TransitionRule = Literal["före", "efter", "utesluten"]  # a period partly exposed to the intervention
+Inference = Literal["kluster", "randomisering", "wild_bootstrap", "hac", "robust", "klassisk"]
 
 DESIGNS: tuple[Design, ...] = get_args(Design)
 INDICATOR_TYPES: tuple[IndicatorType, ...] = get_args(IndicatorType)
@@ -38,6 +40,9 @@ class Indicator:
     bättre: Direction = "lägre"
     effektmål: float | None = None
     design: Design = "auto"
+    övergångsperiod: TransitionRule = "utesluten"
+    nämnare: str | None = None  # a column of utfall whose value divides värde (a count becomes a rate)
+    per: float | None = None  # the rate's scale, e.g. 1000: per 1 000 pupils
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,17 @@ class Effect:
     figur_alt: str | None = None
     figur_händelsestudie: str | None = None  # did with two or more periods before the start
     figur_händelsestudie_alt: str | None = None
+    # the primary inference: p_värde, ki_låg and ki_hög above are always its figures
+    inferens: Inference | None = None
+    inferens_skäl: str = ""  # why this inference is the primary one (Swedish sentence)
+    n_behandlade: int | None = None  # treated units (clusters) in the estimate
+    n_jämförelse: int | None = None  # comparison units
+    permutationer: int | None = None  # randomisation inference: assignments used (the actual one included)
+    permutationer_exakta: bool | None = None  # every assignment enumerated (else seeded draws)
+    frö: int | None = None  # the seed of every random draw behind the figures
+    sekundär: tuple[tuple[str, Any], ...] = ()  # other inferences shown beside the primary, by name
+    övergångsperioder: tuple[str, ...] = ()  # periods partly exposed to the intervention
+    övergångsregel: TransitionRule | None = None  # what they counted as (utesluten: left out)
 
     def descriptive(self) -> dict[str, float | int | None]:
         return dict(self.beskrivande)
@@ -169,9 +185,9 @@ def _effect_to_dict(e: Effect) -> dict[str, Any]:
     d: dict[str, Any] = {}
     for f in fields(e):
         v = getattr(e, f.name)
-        if f.name == "beskrivande":
+        if f.name in ("beskrivande", "sekundär"):
             v = dict(v)
-        elif f.name == "varningar":
+        elif f.name in ("varningar", "övergångsperioder"):
             v = list(v)
         d[f.name] = v
     return d
@@ -182,4 +198,6 @@ def _effect_from_dict(d: dict[str, Any]) -> Effect:
     kw = {k: v for k, v in d.items() if k in known}
     kw["beskrivande"] = tuple((kw.get("beskrivande") or {}).items())
     kw["varningar"] = tuple(kw.get("varningar") or ())
+    kw["sekundär"] = tuple((kw.get("sekundär") or {}).items())
+    kw["övergångsperioder"] = tuple(kw.get("övergångsperioder") or ())
     return Effect(**kw)

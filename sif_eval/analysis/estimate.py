@@ -10,11 +10,16 @@ holding only plain Python numbers (NaN becomes None).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..model import Design, Effect, Indicator
+from .. import swedish as sv
+from ..errors import Problem
+from ..model import Design, Effect, Indicator, TransitionRule
+from ..paths import PROJECT_FILE
 from .common import (
     CAUSAL_WARNING,
     INSATS,
@@ -26,6 +31,7 @@ from .common import (
     clean_descriptive,
     group_descriptives,
     num,
+    period_label,
     repeated_units,
     sv_num,
     t_inference,
@@ -33,12 +39,14 @@ from .common import (
     weights_note,
 )
 from .did import estimate_did
-from .its import estimate_its
+from .inference import few_units, ri_can_answer, unit_counts
+from .its import controlled_series, estimate_controlled_its, estimate_its
 
 DESIGN_NAMES = {
     "före_efter": "en jämförelse före och efter",
     "did": "skillnad-i-skillnader",
     "its": "avbruten tidsserie",
+    "its_kontrollerad": "kontrollerad avbruten tidsserie",
 }
 REASON_FORCED = "Designen är vald i projekt.yaml."
 REASON_CALLER = "Designen angavs uttryckligen för analysen."
@@ -86,23 +94,57 @@ def _side_counts(obs: pd.DataFrame, group: str) -> tuple[int, int, int, int]:
     return len(pre), len(post), len(pd.unique(pre)), len(pd.unique(post))
 
 
+def apply_transition_rule(obs: pd.DataFrame, rule: TransitionRule) -> tuple[pd.DataFrame, tuple[str, ...], str]:
+    """Periods partly exposed to the intervention: left out (default), or counted as before or after as chosen."""
+    if "overgang" not in obs.columns or not obs["overgang"].astype(bool).any():
+        return obs, (), ""
+    mask = obs["overgang"].to_numpy(dtype=bool)
+    firsts = obs.loc[mask, ["period_start", "period_typ"]].drop_duplicates().sort_values("period_start")
+    labels = tuple(period_label(ts, typ) for ts, typ in zip(firsts["period_start"], firsts["period_typ"], strict=True))
+    which = (f"Perioden {labels[0]} började" if len(labels) == 1
+             else f"Perioderna {sv.join_list(labels)} började")
+    which += " före och slutade efter insatsstart (en övergångsperiod)"
+    if rule == "utesluten":
+        note = (f"{which} och ingår därför inte i skattningen. Ändra med övergångsperiod: före eller efter i "
+                "projekt.yaml.")
+        return obs.loc[~mask].reset_index(drop=True), labels, note
+    obs = obs.copy()
+    obs.loc[mask, "efter"] = rule == "efter"
+    return obs, labels, f"{which} och räknas som {rule} insatsstart, så som projekt.yaml anger."
+
+
 # ---------------------------------------------------------------- design choice
 
 
-def _auto_design(obs: pd.DataFrame) -> tuple[str, str]:
+def _auto_design(obs: pd.DataFrame) -> tuple[Design, str]:
+    """The design that can give an honest answer with the units and periods at hand, and why (Swedish)."""
     i_pre, i_post, ip_pre, ip_post = _side_counts(obs, INSATS)
     c_pre, c_post, _, _ = _side_counts(obs, JAMFORELSE)
+    long_series = ip_pre >= ITS_GOOD_PERIODS and ip_post >= ITS_GOOD_PERIODS
     if i_pre and i_post and c_pre and c_post:
-        return "did", (
-            "Både insats- och jämförelsegrupp finns före och efter insatsstart, "
-            "därför används skillnad-i-skillnader."
-        )
+        n_t, n_c = unit_counts(obs)
+        both = "Både insats- och jämförelsegrupp finns före och efter insatsstart"
+        units = (f"insatsgruppen har {sv.count_in_words(n_t, 'enhet', 'enheter')} och jämförelsegruppen "
+                 f"{sv.count_in_words(n_c, 'enhet', 'enheter')}")
+        if not few_units(n_t, n_c):
+            return "did", f"{both} och {units}, därför används skillnad-i-skillnader."
+        if repeated_units(obs)[0] and ri_can_answer(n_t, n_c):
+            return "did", (f"{both}, men {units}. Därför används skillnad-i-skillnader där osäkerheten bygger på "
+                           "randomisering över enheterna.")
+        if long_series and controlled_series(obs) is not None:
+            return "its_kontrollerad", (
+                f"{both}, men {units}: för få för att en skillnad-i-skillnader ska kunna visa en effekt (en "
+                f"randomisering över så få enheter kan aldrig ge ett säkerställt resultat). Insatsgruppen har "
+                f"däremot {ip_pre} perioder före och {ip_post} efter insatsstart, därför jämförs insatsgruppens "
+                "tidsserie med jämförelsegruppens (kontrollerad avbruten tidsserie).")
+        return "did", (f"{both}, men {units} och för få perioder för en tidsserie. Skillnad-i-skillnader används, "
+                       "men med så få enheter kan osäkerheten inte bedömas.")
     why_no_did = (
         "Det finns ingen jämförelsegrupp"
         if c_pre + c_post == 0
         else "Jämförelsegruppen finns inte både före och efter insatsstart"
     )
-    if ip_pre >= ITS_GOOD_PERIODS and ip_post >= ITS_GOOD_PERIODS:
+    if long_series:
         return "its", (
             f"{why_no_did}, men insatsgruppen har {ip_pre} perioder före och {ip_post} efter insatsstart, "
             "därför används avbruten tidsserie (segmenterad regression)."
@@ -129,12 +171,15 @@ def _infeasible(obs: pd.DataFrame, design: str) -> str | None:
         c_pre, c_post, _, _ = _side_counts(obs, JAMFORELSE)
         if not (i_pre and i_post and c_pre and c_post):
             return "Skillnad-i-skillnader kräver att både insats- och jämförelsegrupp finns före och efter insatsstart."
-    elif design == "its":
+    elif design in ("its", "its_kontrollerad"):
         if min(ip_pre, ip_post) < ITS_MIN_PERIODS:
             return (
                 f"Avbruten tidsserie kräver minst {ITS_MIN_PERIODS} perioder före och efter insatsstart "
                 f"(insatsgruppen har {ip_pre} före och {ip_post} efter)."
             )
+        if design == "its_kontrollerad" and controlled_series(obs) is None:
+            return ("En kontrollerad avbruten tidsserie kräver att jämförelsegruppen har värden för varje period "
+                    f"som insatsgruppen har, och minst {ITS_MIN_PERIODS} perioder före och efter insatsstart.")
     elif not (i_pre and i_post):
         return "Insatsgruppen saknar observationer före eller efter insatsstart."
     return None
@@ -304,18 +349,16 @@ def estimate(obs: pd.DataFrame, indicator: Indicator, design: Design | None = No
     if design is not None and design not in DESIGN_NAMES:
         raise ValueError(f"Okänd design: {design!r}")
     obs, warnings = _prepare(obs)
+    obs, transitions, transition_note = apply_transition_rule(obs, indicator.övergångsperiod)
+    if transition_note:
+        warnings.append(transition_note)
     if design is None:
         design, reason = (
             (indicator.design, REASON_FORCED) if indicator.design in DESIGN_NAMES else _auto_design(obs)
         )
     else:
         reason = REASON_FORCED if design == indicator.design else REASON_CALLER
-    problem = _infeasible(obs, design)
-    if problem is not None:
-        fallback, fallback_reason = _auto_design(obs)
-        if fallback != design and _infeasible(obs, fallback) is None:
-            warnings.append(f"{problem} Därför används {DESIGN_NAMES[fallback]} i stället.")
-            design, reason, problem = fallback, fallback_reason, None
+    problem = _infeasible(obs, design)  # a forced design is checked before the run (design_problems); never replaced
     if problem is not None:
         fit = Fit(skattning=None, n_obs=int((obs["grupp"] == INSATS).sum()))
         fit.varningar.append(f"{problem} Ingen effekt kan skattas.")
@@ -323,6 +366,8 @@ def estimate(obs: pd.DataFrame, indicator: Indicator, design: Design | None = No
         fit = estimate_did(obs)
     elif design == "its":
         fit = estimate_its(obs)
+    elif design == "its_kontrollerad":
+        fit = estimate_controlled_its(obs)
     else:
         fit = estimate_before_after(obs, indicator.typ)
     if indicator.typ == "andel" and ((obs["varde"] < 0) | (obs["varde"] > 1)).any():
@@ -332,7 +377,7 @@ def estimate(obs: pd.DataFrame, indicator: Indicator, design: Design | None = No
         )
     if (note := _target_note(fit, indicator)) is not None:
         fit.varningar.append(note)
-    has_se = num(fit.standardfel) is not None
+    has_se = num(fit.standardfel) is not None or fit.inferens == "randomisering"
     return Effect(
         indikator=indicator.id,
         design=design,
@@ -354,4 +399,39 @@ def estimate(obs: pd.DataFrame, indicator: Indicator, design: Design | None = No
         ),
         beskrivande=clean_descriptive(fit.beskrivande),
         varningar=tuple(dict.fromkeys([*warnings, *fit.varningar])),
+        inferens=(fit.inferens or fit.se_typ) if fit.p_värde is not None or fit.ki_låg is not None else None,
+        inferens_skäl=fit.inferens_skäl,
+        n_behandlade=fit.n_behandlade,
+        n_jämförelse=fit.n_jämförelse,
+        permutationer=fit.permutationer,
+        permutationer_exakta=fit.permutationer_exakta,
+        frö=fit.frö,
+        sekundär=tuple((k, {n: num(v) if isinstance(v, float) else v for n, v in d.items()})
+                       for k, d in fit.sekundär.items()),
+        övergångsperioder=transitions,
+        övergångsregel=indicator.övergångsperiod if transitions else None,
     )
+
+
+def design_problems(observations: pd.DataFrame, indicators: Iterable[Indicator]) -> list[Problem]:
+    """A forced design the data cannot support, per indicator: refused before anything runs, never replaced."""
+    problems: list[Problem] = []
+    for i, ind in enumerate(indicators, start=1):
+        if ind.design == "auto":
+            continue
+        rows = observations[observations["indikator"] == ind.id]
+        if rows.empty:
+            continue
+        obs, _ = _prepare(rows.reset_index(drop=True))
+        obs, _, _ = apply_transition_rule(obs, ind.övergångsperiod)
+        problem = _infeasible(obs, ind.design)
+        if problem is None:
+            continue
+        workable = [d for d in DESIGN_NAMES if d != ind.design and _infeasible(obs, d) is None]
+        auto, _ = _auto_design(obs)
+        problems.append(Problem(
+            PROJECT_FILE, f"designen '{ind.design}' kan inte användas för indikatorn '{ind.id}': {sv.lower_first(problem)}",
+            column=f"indikatorer[{i}].design",
+            hint=(f"Designer som fungerar med dessa data: {sv.join_list(workable, 'eller')}. " if workable else "")
+            + f"Med design: auto väljer sif-eval {auto}."))
+    return problems

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
+from ..analysis.estimate import design_problems
 from ..documents.report import render_reports
 from ..economics import api as economics
-from ..errors import RunFailed, SifEvalError
+from ..errors import InputError, RunFailed, SifEvalError
 from ..inputs.project import LoadedProject, load_project
 from ..model import ProjectResult
 from . import archive
@@ -39,7 +40,11 @@ class RunOutcome:
 
 def load_checked(project_dir: Path | str, slug: str | None = None) -> LoadedProject:
     """The project as ``run`` sees it: every input check, the economics' included (``validera`` uses this too)."""
-    return load_project(project_dir, slug=slug, checks=(economics.validate,))
+    loaded = load_project(project_dir, slug=slug, checks=(economics.validate,))
+    problems = design_problems(loaded.observations, loaded.project.indikatorer)
+    if problems:  # a forced design the data cannot support: refused, never silently replaced
+        raise InputError(problems, project=loaded.project.slug)
+    return loaded
 
 
 def _parse_date(value: dt.date | str | None) -> dt.date:
