@@ -99,6 +99,7 @@ def context(result: ProjectResult) -> dict[str, Any]:
             "designnamn": texts.design_name(e.design), "figur": f"../{e.figur}" if e.figur else None,
             "figur_hs": f"../{e.figur_händelsestudie}" if e.figur_händelsestudie else None,
             "se_typ": _SE_LABEL.get(e.se_typ or "", "inga"),
+            "inferens": texts.inference_sentence(e),
         })
     designs = []
     for e in result.effekter:
