@@ -10,8 +10,8 @@ rate at 5 % of
 Coverage: the same draw with a true effect of -2 on the treated post cells; share of
 95 % intervals that contain -2 (an unbounded interval covers).
 
-Usage:  nice -n 10 python simulate.py [--draws 500] [--B 9999] [--only NAME ...]
-        nice -n 10 python simulate.py --ri-only --draws 4000   # tighter RI size, no bootstrap
+Usage:  nice -n 10 python benchmarks/inference_simulation.py [--draws 500] [--B 9999] [--only NAME ...]
+        nice -n 10 python benchmarks/inference_simulation.py --ri-only --draws 4000   # tighter RI size, no bootstrap
 Writes sim_results.json beside this file and prints a Markdown table.
 """
 
@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from randomization import randomization_inference, wild_cluster_bootstrap
+from sif_eval.analysis.randomization import randomization_inference
+from sif_eval.analysis.wild_bootstrap import wild_cluster_bootstrap
 
 EFFECT = -2.0
 ALPHA = 0.05

@@ -63,7 +63,8 @@ def _rows(ind, y, treated, periods, unit_prefix):
     out = []
     for i in range(y.shape[0]):
         for t, period in enumerate(periods):
-            out.append(f"{ind};{'insats' if i < treated else 'jämförelse'};{period};{y[i, t]:.3f};{unit_prefix}{i:02d}")
+            group = "insats" if i < treated else "jämförelse"
+            out.append(f"{ind};{group};{period};{y[i, t]:.3f};{unit_prefix}{i:02d};200")  # 200 pupils a row
     return out
 
 
@@ -77,7 +78,7 @@ def _panel(seed, n_units, treated, n_periods, start, effect=0.0, level=50.0):
 
 def build_project(root):
     years = [str(y) for y in range(2015, 2025)]
-    lines = ["indikator;grupp;period;värde;enhet"]
+    lines = ["indikator;grupp;period;värde;enhet;antal"]
     lines += _rows("tre_av_fyrtio", _panel(1, 40, 3, 10, 5), 3, years, "S")  # seed 1: CR1 p < 0,05, no effect
     lines += _rows("en_av_tjugosju", _panel(7, 27, 1, 10, 5, effect=-4.0), 1, years, "D")
     # yearly, effect -10 from 2019-07-01: the year 2019 is half exposed (-5)

@@ -22,6 +22,7 @@ from ..model import Design, Effect, Indicator, TransitionRule
 from ..paths import PROJECT_FILE
 from .common import (
     CAUSAL_WARNING,
+    FEW_UNITS,
     INSATS,
     ITS_GOOD_PERIODS,
     ITS_MIN_PERIODS,
@@ -127,7 +128,7 @@ def _auto_design(obs: pd.DataFrame) -> tuple[Design, str]:
         units = (f"insatsgruppen har {sv.count_in_words(n_t, 'enhet', 'enheter')} och jämförelsegruppen "
                  f"{sv.count_in_words(n_c, 'enhet', 'enheter')}")
         if not few_units(n_t, n_c):
-            return "did", f"{both} och {units}, därför används skillnad-i-skillnader."
+            return "did", f"{both}, och {units}. Därför används skillnad-i-skillnader."
         if repeated_units(obs)[0] and ri_can_answer(n_t, n_c):
             return "did", (f"{both}, men {units}. Därför används skillnad-i-skillnader där osäkerheten bygger på "
                            "randomisering över enheterna.")
@@ -161,7 +162,32 @@ def choose_design(obs: pd.DataFrame, indicator: Indicator) -> tuple[Design, str]
     if indicator.design in DESIGN_NAMES:
         return indicator.design, REASON_FORCED
     obs, _ = _prepare(obs)
+    obs, _, _ = apply_transition_rule(obs, indicator.övergångsperiod)
     return _auto_design(obs)
+
+
+def planned_inference(obs: pd.DataFrame, indicator: Indicator) -> str:
+    """What ``run`` will base the p-value and interval on, and why (Swedish; for ``validera``)."""
+    design, _ = choose_design(obs, indicator)
+    obs, _ = _prepare(obs)
+    obs, transitions, note = apply_transition_rule(obs, indicator.övergångsperiod)
+    prefix = f"{note} " if note else ""
+    if design in ("its", "its_kontrollerad"):
+        return prefix + "Osäkerhet: standardfel som tar hänsyn till att närliggande perioder hänger ihop (Newey–West)."
+    if design == "före_efter":
+        return prefix + "Osäkerhet: t-test (parat när samma enheter finns före och efter)."
+    n_t, n_c = unit_counts(obs)
+    if "enhet" not in obs.columns or not repeated_units(obs)[0]:
+        return prefix + "Osäkerhet: robusta standardfel (ingen enhet är angiven som finns både före och efter)."
+    if not few_units(n_t, n_c):
+        return prefix + f"Osäkerhet: klustrade standardfel ({n_t} och {n_c} enheter)."
+    units = (f"insatsgruppen har {sv.count_in_words(n_t, 'enhet', 'enheter')} och jämförelsegruppen "
+             f"{sv.count_in_words(n_c, 'enhet', 'enheter')}")
+    if ri_can_answer(n_t, n_c):
+        return prefix + (f"Osäkerhet: randomisering över enheterna, eftersom {units} (färre än {FEW_UNITS} i någon "
+                         "grupp).")
+    return prefix + (f"Osäkerhet: kan inte bedömas; {units}, och så få enheter kan inte ens en randomisering över "
+                     "enheterna ge ett säkerställt resultat.")
 
 
 def _infeasible(obs: pd.DataFrame, design: str) -> str | None:

@@ -72,8 +72,8 @@ def randomisation_reason(n_treated: int, n_comparison: int, n_assignments: int, 
 
 
 def cluster_reason(n_treated: int, n_comparison: int) -> str:
-    return (f"Insatsgruppen har {_units_word(n_treated)} och jämförelsegruppen {_units_word(n_comparison)}, tillräckligt "
-            "många för klustrade standardfel (enheterna som kluster).")
+    return (f"Båda grupperna har minst {sv.count_in_words(FEW_UNITS, 'enhet', 'enheter')} ({n_treated} och "
+            f"{n_comparison}), så klustrade standardfel är tillförlitliga.")
 
 
 def _noisy_treated_units(panel: pd.DataFrame) -> list[str]:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import swedish as sv
 from ..analysis.common import repeated_units
-from ..analysis.estimate import choose_design
+from ..analysis.estimate import choose_design, planned_inference
 from ..economics import api as economics
 from ..inputs.economy import find_economy_file
 from ..inputs.municipality import municipality_file
@@ -25,6 +25,7 @@ DESIGN_LABELS = {  # "design did" is what people (and a test) look for
     "före_efter": "före_efter (jämförelse före och efter)",
     "did": "did (skillnad-i-skillnader)",
     "its": "its (avbruten tidsserie)",
+    "its_kontrollerad": "its_kontrollerad (kontrollerad avbruten tidsserie)",
 }
 TYPE_NOTES = {"andel": "andel 0–1", "antal": "antal", "medelvärde": "medelvärde"}
 
@@ -123,6 +124,7 @@ def describe(loaded: LoadedProject) -> list[str]:
         lines.append(f"- {ind.id}: {ind.namn} ({TYPE_NOTES.get(ind.typ, ind.typ)}, {ind.bättre} är bättre{target})")
         lines += [f"    {_periods(rows)}", f"    {_groups(rows)}", f"    {_units(rows)}"]
         lines += [f"    {text}" for text in _design(rows, ind)]
+        lines.append(f"    {planned_inference(rows, ind)}")
     lines += _economics(loaded)
     kommun = municipality_file(loaded.directory) if loaded.directory else None
     lines.append(f"Kommunens uppgifter: {kommun}." if kommun else
