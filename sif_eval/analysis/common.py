@@ -121,9 +121,12 @@ def usable_weights(obs: pd.DataFrame) -> np.ndarray | None:
 
 
 def weights_note(obs: pd.DataFrame, w: np.ndarray | None) -> str | None:
-    """A warning when antal is given for some rows only, so it cannot be used as weights."""
+    """Say whether the rows were weighted by ``antal`` (a reader must know), or why not when some rows have it."""
     if w is None and "antal" in obs.columns and pd.to_numeric(obs["antal"], errors="coerce").notna().any():
         return "Kolumnen antal saknas eller är noll på vissa rader och används därför inte som vikter."
+    if w is not None and len(w) and float(np.ptp(w)) > 0:
+        return ("Raderna viktas med kolumnen antal, det vill säga med hur många individer varje rad står för; "
+                "en stor enhet väger därför tyngre än en liten.")
     return None
 
 
