@@ -128,10 +128,9 @@ def _auto_design(obs: pd.DataFrame) -> tuple[Design, str]:
         units = (f"insatsgruppen har {sv.count_in_words(n_t, 'enhet', 'enheter')} och jämförelsegruppen "
                  f"{sv.count_in_words(n_c, 'enhet', 'enheter')}")
         if not few_units(n_t, n_c):
-            return "did", f"{both}, och {units}. Därför används skillnad-i-skillnader."
+            return "did", f"{both}, därför används skillnad-i-skillnader."
         if repeated_units(obs)[0] and ri_can_answer(n_t, n_c):
-            return "did", (f"{both}, men {units}. Därför används skillnad-i-skillnader där osäkerheten bygger på "
-                           "randomisering över enheterna.")
+            return "did", f"{both}, därför används skillnad-i-skillnader."
         if long_series and controlled_series(obs) is not None:
             return "its_kontrollerad", (
                 f"{both}, men {units}: för få för att en skillnad-i-skillnader ska kunna visa en effekt (en "

@@ -94,7 +94,10 @@ def context(result: ProjectResult) -> dict[str, Any]:
             continue
         effects.append({
             "e": e, "nr": nr, "nr_hs": nr_hs, "rad": effect_row(e), "dold": False,
-            "pretrend": None if pretrend is None else sv.p_value(pretrend),
+            "pretrend": None if pretrend is None else (
+                f"en låtsad insatsstart mitt i perioden före, prövad med samma randomisering, ger {sv.p_value(pretrend)}"
+                if e.descriptive().get("pretrend_randomisering")
+                else f"ett gemensamt test av perioderna före start ger {sv.p_value(pretrend)}"),
             "mening": texts.effect_sentence(e), "mål": texts.target_sentence(e),
             "designnamn": texts.design_name(e.design), "figur": f"../{e.figur}" if e.figur else None,
             "figur_hs": f"../{e.figur_händelsestudie}" if e.figur_händelsestudie else None,

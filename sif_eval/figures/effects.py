@@ -366,9 +366,10 @@ def plot_event_study(effect: Effect, path: pathlib.Path) -> str | None:
     scale = 100.0 if effect.typ == "andel" else 1.0
     est = np.array([desc[f"es_{k}"] for k in ks], dtype=float) * scale
     se = np.array([desc.get(f"es_se_{k}") or np.nan for k in ks], dtype=float) * scale
+    few = effect.inferens == "randomisering"  # clustered intervals are too narrow then: show the estimates only
     xs = np.array(ks + [-1])
     ys = np.append(est, 0.0)
-    half = np.append(1.96 * se, 0.0)
+    half = np.append(np.full(len(se), np.nan) if few else 1.96 * se, 0.0)
     order = np.argsort(xs)
     xs, ys, half = xs[order], ys[order], half[order]
     with matplotlib.rc_context(STYLE):
@@ -391,6 +392,8 @@ def plot_event_study(effect: Effect, path: pathlib.Path) -> str | None:
     pre = desc.get("pretrend_p")
     pre_text = "" if pre is None else f" Test av parallella trender före start: p = {sv_num(pre, 3)}."
     unit = "procentenheter" if scale == 100 else "enheter"
-    return (f"Punktdiagram med 95-procentiga konfidensintervall för skillnaden mellan insats- och jämförelsegrupp "
+    bars = ("utan intervall, eftersom enheterna är för få för klustrade intervall," if few
+            else "med 95-procentiga konfidensintervall")
+    return (f"Punktdiagram {bars} för skillnaden mellan insats- och jämförelsegrupp "
             f"i varje period före och efter insatsstart för {effect.namn}, i {unit}, med perioden närmast före "
             f"start som referens.{pre_text}")
