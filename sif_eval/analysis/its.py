@@ -245,6 +245,8 @@ def estimate_its(obs: pd.DataFrame) -> Fit:
     desc["lutningsförändring_ki_hög"] = hi_s
     desc["lutningsförändring_p"] = p_s
     desc["trend_före"] = float(beta[names.index("t")])
+    # calendar steps a year, so that the economics can follow the level and slope path (issue 15)
+    desc["perioder_per_år"] = {"år": 1, "kvartal": 4, "månad": 12}.get(str(s["period_typ"].iloc[0]), 365)
     cf = X.copy()
     cf[:, i_lvl] = 0.0
     cf[:, i_slope] = 0.0

@@ -113,6 +113,7 @@ May–August after delår 2 and September–December after the annual accounts
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -133,16 +134,8 @@ from ..inputs.kalkyl import build_spec
 from ..model import Effect
 from ..paths import FUND_FILE, KALKYL_FILE, PROJECT_FILE
 from ..swedish import fold
-from .calc import (
-    budget_summary,
-    evaluate,
-    monte_carlo,
-    npv,
-    payment_plan,
-    present_value,
-    repayment_plan,
-    sensitivity,
-)
+from .budget import budget_summary
+from .calc import evaluate, monte_carlo, npv, present_value, sensitivity
 from .model import (
     Assumptions,
     BenefitItem,
@@ -156,6 +149,7 @@ from .model import (
     Spec,
     StatedFigure,
 )
+from .plans import payment_plan, repayment_plan
 
 __all__ = [
     "Assumptions",
@@ -193,6 +187,15 @@ def _settings(project_dir: Path, settings: Mapping[str, Any] | None) -> tuple[di
     return {fold(k): v for k, v in settings.items()} | {k: v for k, v in doc.data.items() if k == "indikatorer"}, doc
 
 
+def _start(doc: YamlFile) -> tuple[int, int] | None:
+    """The project's start (year, month) from projekt.yaml's ``insatsstart``; None when it is unreadable."""
+    try:
+        day = dt.date.fromisoformat(str(doc.data.get("insatsstart", "")).strip()[:10])
+    except ValueError:
+        return None
+    return day.year, day.month
+
+
 def _budget(project_dir: Path, settings: Mapping[str, Any], doc: YamlFile, problems: list[Problem]
             ) -> tuple[list[BudgetRow], Budget | None]:
     path = find_economy_file(project_dir)
@@ -205,7 +208,7 @@ def _budget(project_dir: Path, settings: Mapping[str, Any], doc: YamlFile, probl
         return rows, None
     return rows, budget_summary(rows, rekvirerat_totalt=stated["rekvirerat_totalt"],
                                 beviljat_totalt=stated["beviljat_totalt"], uppgivna=stated["uppgivna"],
-                                återbetalas_till=stated["återbetalas_till"])
+                                återbetalas_till=stated["återbetalas_till"], start=_start(doc))
 
 
 def load_budget(project_dir: Path | str, *, settings: Mapping[str, Any] | None = None) -> Budget | None:
@@ -262,7 +265,8 @@ def _spec(project_dir: Path, settings: Mapping[str, Any] | None, effects: Mappin
     fund = read_yaml(project_dir.parent / FUND_FILE).data
     used = [str(p.relative_to(project_dir.parent)) for p in economics_files(project_dir)]
     spec = build_spec(kalkyl, where, settings=values, fund_settings=fund, effects=None if effects is None else dict(effects),
-                      catalogue=catalogue, index=index, budget_rows=rows, files=used or files, dry_run=dry_run)
+                      catalogue=catalogue, index=index, budget_rows=rows, files=used or files, dry_run=dry_run,
+                      start=_start(doc))
     return spec, budget
 
 
