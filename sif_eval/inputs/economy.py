@@ -386,12 +386,22 @@ def read_catalogue(project_dir: Path, problems: list[Problem]) -> tuple[dict[str
     return catalogue, files
 
 
+def read_kpi_in(folder: Path, problems: list[Problem]) -> PriceIndex | None:
+    """The shared price index ``<folder>/kpi.csv`` (the consolidated evaluation's), None without one."""
+    path = folder / KPI_FILE
+    return _read_kpi(path, f"{folder.name}/{KPI_FILE}", problems) if path.is_file() else None
+
+
 def read_kpi(project_dir: Path, problems: list[Problem]) -> PriceIndex | None:
     """The price index ``år;kpi``: the project's own kpi.csv if any, else the shared one."""
     found = _shared(project_dir, KPI_FILE)
     if not found:
         return None
     path, rel = found[-1]
+    return _read_kpi(path, rel, problems)
+
+
+def _read_kpi(path: Path, rel: str, problems: list[Problem]) -> PriceIndex | None:
     table = _table(path, rel, ("år", "kpi"), problems)
     if table is None:
         return None
