@@ -303,10 +303,8 @@ def test_economics_sentences_agree_with_the_result(runs, slug):
         p = re.search(r"Sannolikheten att nyttan överstiger kostnaderna är (\d+) procent", report).group(1)
         assert int(p) == round(100 * mc["sannolikhet_lönsam"])
         assert "hålls fasta" in report
-    for basis in ("före_efter",):
-        posts = [p for p in k["antaganden"]["nyttoposter"] if p["design"] == basis]
-        for p in posts:
-            assert "Det är en förändring, inte en effekt" in report
+    if any(p["design"] == "före_efter" for p in k["antaganden"]["nyttoposter"]):
+        assert "Det är en förändring, inte en effekt" in report
 
 
 @pytest.mark.parametrize("slug", EXAMPLES_WITH_KALKYL)
