@@ -15,8 +15,8 @@ from typing import Any
 from .. import swedish as sv
 from .model import BenefitItem, Spec
 
-DESIGN_NAMES = {"did": "difference-in-differences", "its": "avbruten tidsserie",
-                "före_efter": "före/efter-jämförelse"}
+DESIGN_NAMES = {"did": "skillnad-i-skillnader", "its": "avbruten tidsserie",
+                "its_kontrollerad": "kontrollerad avbruten tidsserie", "före_efter": "före/efter-jämförelse"}
 
 _ORIGIN_TEXT = {"angiven": "angiven i kalkylen", "standard": "standardvärde", "designen": "satt av designen"}
 

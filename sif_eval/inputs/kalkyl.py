@@ -369,7 +369,7 @@ def _benefit(raw: Any, i: int, where: Where, *, effects: Mapping[str, Effect] | 
             if effect.ki_låg is not None and effect.ki_hög is not None:
                 interval = tuple(sorted((sign * effect.ki_låg, sign * effect.ki_hög)))
             desc = effect.descriptive()
-            if effect.design == "its" and isinstance(desc.get("lutningsförändring"), int | float):
+            if effect.design in ("its", "its_kontrollerad") and isinstance(desc.get("lutningsförändring"), int | float):
                 # an interrupted time series' benefits follow the estimated level and slope (issue 15)
                 slope = sign * float(desc["lutningsförändring"])  # type: ignore[arg-type]
                 per_year = int(desc.get("perioder_per_år") or 1)
