@@ -163,6 +163,15 @@ def test_its_benefits_follow_level_and_slope() -> None:
     assert [round(y.nytta, 6) for y in calc.år] == [1_550.0, 2_750.0, 3_950.0]
 
 
+def test_its_slope_is_not_extrapolated_beyond_the_periods_the_data_cover() -> None:
+    a = Assumptions(basår=2020, horisont_år=2, prisår=2020, diskonteringsränta=0.0)
+    post = BenefitItem("Placeringar", 1.0, 1, 1_000, "Socialnämnden", 2020, källa="indikator", design="its",
+                       lutning=0.1, perioder_per_år=12, lutning_perioder=18)
+    calc = evaluate(Spec(a, (), (post,)), with_monte_carlo=False)
+    # mid-year elapsed months 5,5, 17,5 and 29,5, capped at the 18 months observed: 1,55, 2,75, 2,8
+    assert [round(y.nytta, 6) for y in calc.år] == [1_550.0, 2_750.0, 2_800.0]
+
+
 # ---------------------------------------------------------------- repayment with its uncertainty
 
 

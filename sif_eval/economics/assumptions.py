@@ -90,7 +90,9 @@ def _post_rows(p: BenefitItem) -> list[dict[str, Any]]:
                    if p.design else f"Skattad {basis} på indikatorn {p.indikator}.")
         if p.lutning:
             comment += (f" Nyttan följer den skattade nivåförändringen och lutningsförändringen "
-                        f"({p.perioder_per_år} perioder per år) inom kalkylperioden.")
+                        f"({p.perioder_per_år} perioder per år) inom kalkylperioden"
+                        + (f", men bara så långt data räcker ({p.lutning_perioder} perioder efter start); därefter "
+                           "hålls nivån." if p.lutning_perioder is not None else "."))
         effect = _row("effekt", f"{what} – {p.namn}", p.riktning * p.effekt, "effekt", "designen", comment,
                       origin_text=f"skattad ({design_name(p.design)})" if p.design else "skattad", **indicator)
     else:

@@ -120,7 +120,10 @@ def _path(post: BenefitItem, a: Assumptions, level: float | None = None, slope: 
     slope = post.lutning if slope is None else slope
     k = a.basår + np.arange(_n_years(a)) - post.start_år
     p = post.perioder_per_år
-    return level + slope * (p * k + (p - 1) / 2)
+    elapsed = p * k + (p - 1) / 2  # periods since the start, at the middle of year k
+    if post.lutning_perioder is not None:  # the path is not extrapolated beyond the periods the data cover
+        elapsed = np.minimum(elapsed, post.lutning_perioder)
+    return level + slope * elapsed
 
 
 def _unit_row(spec: Spec, post: BenefitItem, dödvikt: float | None = None) -> np.ndarray:

@@ -157,6 +157,7 @@ class BenefitItem:
     lutning: float = 0.0  # interrupted time series: improvement added per period after the start
     lutning_intervall: tuple[float, float] | None = None  # improvement units per period, low ≤ high
     perioder_per_år: int = 1  # periods of the time series in a year (12 for months)
+    lutning_perioder: int | None = None  # periods after the start that the data cover: the slope stops there
 
     @property
     def counterfactual(self) -> bool:
@@ -417,7 +418,7 @@ class Calculation:
                 "bärare": b.bärare, "kommunal": b.municipal, "start_år": b.start_år,
                 "varaktighet_år": b.varaktighet_år, "design": b.design, "riktning": b.riktning, "typ": b.typ,
                 "dödvikt_tillämpas": a.applies_deadweight(b), "lutning": _r(b.lutning, 6),
-                "perioder_per_år": b.perioder_per_år, "konservativ_effekt": _r(b.konservativ_effekt, 6),
+                "perioder_per_år": b.perioder_per_år, "lutning_perioder": b.lutning_perioder, "konservativ_effekt": _r(b.konservativ_effekt, 6),
                 "konservativ_lutning": _r(b.konservativ_lutning, 6)} for b in self.spec.nyttoposter],
             "filer": list(self.spec.filer),
         }

@@ -356,7 +356,7 @@ def _benefit(raw: Any, i: int, where: Where, *, effects: Mapping[str, Effect] | 
         where.add((*path, "battre"), f"'{d['battre']}' är inget tillåtet värde för 'bättre'.", "Skriv lägre eller högre.")
 
     source, se, interval, improvement = "antagande", None, None, None
-    design, slope, slope_interval, per_year = None, 0.0, None, 1
+    design, slope, slope_interval, per_year, slope_periods = None, 0.0, None, 1, None
     if indicator:
         known = set(effects or {}) | set(declared)
         if known and indicator not in known:
@@ -373,6 +373,8 @@ def _benefit(raw: Any, i: int, where: Where, *, effects: Mapping[str, Effect] | 
                 # an interrupted time series' benefits follow the estimated level and slope (issue 15)
                 slope = sign * float(desc["lutningsförändring"])  # type: ignore[arg-type]
                 per_year = int(desc.get("perioder_per_år") or 1)
+                n_after = desc.get("n_perioder_efter")
+                slope_periods = int(n_after) if isinstance(n_after, int | float) else None
                 lo, hi = desc.get("lutningsförändring_ki_låg"), desc.get("lutningsförändring_ki_hög")
                 if isinstance(lo, int | float) and isinstance(hi, int | float):
                     slope_interval = tuple(sorted((sign * float(lo), sign * float(hi))))
@@ -442,7 +444,7 @@ def _benefit(raw: Any, i: int, where: Where, *, effects: Mapping[str, Effect] | 
                        personer_intervall=persons_range, enhetskostnad_intervall=unit_range,
                        enhetskostnad_post=unit_key, enhetskostnad_källa=unit_source, riktning=sign, typ=typ,
                        design=design, lutning=slope, lutning_intervall=slope_interval,  # type: ignore[arg-type]
-                       perioder_per_år=per_year)
+                       perioder_per_år=per_year, lutning_perioder=slope_periods)
 
 
 def _unit_cost(d: dict[str, Any], path: tuple[Any, ...], where: Where, catalogue: Mapping[str, UnitCost],
