@@ -317,7 +317,7 @@ def test_assumption_tables_say_where_each_parameter_came_from(runs, slug):
     assert all(src.startswith(origins) for _, src in rows.values()), rows
     k = result(runs[slug])["kalkyl"]
     assert len(rows) == len(k["antagandetabell"])
-    design = {"skolnarvaro": "difference-in-differences", "sofiamodellen": "avbruten tidsserie"}.get(slug)
+    design = {"skolnarvaro": "skillnad-i-skillnader", "sofiamodellen": "avbruten tidsserie"}.get(slug)
     dödvikt = [src for name, (_, src) in rows.items() if name.startswith("Dödvikt")]
     if design:  # the stated deadweight is not applied on top of a counterfactual
         assert f"satt av designen ({design})" in dödvikt
