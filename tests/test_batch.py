@@ -163,8 +163,18 @@ def test_consolidated_totals_agree_with_the_projects_own_figures(first):
     assert sums["antal_uppnådda"] == sum(1 for r in own.values() for e in r["effekter"] if e["måluppfyllelse"] == "uppnått")
     kalk = [r["kalkyl"] for r in own.values() if r.get("kalkyl")]
     assert sums["antal_kalkyler"] == len(kalk)
-    assert sums["kalkyl_kostnad_kr"] == pytest.approx(sum(k["kostnad_kr"] for k in kalk))
-    assert sums["kalkyl_nettonuvärde_kr"] == pytest.approx(sum(k["nettonuvärde_kr"] for k in kalk))
+    # on common terms before summing (issue 15): the report year's prices by the KPI, and its base year by
+    # compounding each project's net present value at its own rate
+    year = data["år"]
+    kpi = {int(line.split(";")[0]): float(line.split(";")[1].replace(",", "."))
+           for line in (INPUTS / "kpi.csv").read_text(encoding="utf-8").splitlines()[1:] if line.strip()}
+    price = {k["prisår"]: kpi[year] / kpi[k["prisår"]] for k in kalk}
+    assert sums["kalkyl_prisår"] == sums["kalkyl_basår"] == year
+    assert sums["kalkyl_kostnad_kr"] == pytest.approx(sum(k["kostnad_kr"] * price[k["prisår"]] for k in kalk))
+    assert sums["kalkyl_nettonuvärde_kr"] == pytest.approx(sum(
+        k["nettonuvärde_kr"] * price[k["prisår"]] * (1 + k["diskonteringsränta"]) ** (year - k["antaganden"]["basår"])
+        for k in kalk))
+    assert len({k["prisår"] for k in kalk}) > 1  # the examples really have different price years
     for e in data["effekter"]:
         mine = next(x for x in own[e["slug"]]["effekter"] if x["indikator"] == e["indikator"])
         assert (e["skattning"], e["ki_låg"], e["ki_hög"]) == (mine["skattning"], mine["ki_låg"], mine["ki_hög"])

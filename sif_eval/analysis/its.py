@@ -56,6 +56,7 @@ from .common import (
 from .randomization import REL_TIE
 
 SEASONAL_MIN_MONTHS = 24
+PERIODS_PER_YEAR = {"år": 1, "läsår": 1, "termin": 2, "kvartal": 4, "månad": 12}  # days otherwise
 
 
 def _time_index(ts: pd.Series, typ: str) -> np.ndarray:
@@ -245,6 +246,8 @@ def estimate_its(obs: pd.DataFrame) -> Fit:
     desc["lutningsförändring_ki_hög"] = hi_s
     desc["lutningsförändring_p"] = p_s
     desc["trend_före"] = float(beta[names.index("t")])
+    # calendar steps a year, so that the economics can follow the level and slope path (issue 15)
+    desc["perioder_per_år"] = PERIODS_PER_YEAR.get(str(s["period_typ"].iloc[0]), 365)
     cf = X.copy()
     cf[:, i_lvl] = 0.0
     cf[:, i_slope] = 0.0
@@ -332,7 +335,8 @@ def estimate_controlled_its(obs: pd.DataFrame) -> Fit:
     desc.update(lutningsförändring=float(beta[i_slope]), lutningsförändring_se=se_s, lutningsförändring_ki_låg=lo_s,
                 lutningsförändring_ki_hög=hi_s, lutningsförändring_p=p_s,
                 n_perioder_före=int((~d["efter"]).sum()), n_perioder_efter=int(d["efter"].sum()),
-                hac_maxlags=hac_maxlags(len(d)), kontrollerad=1)
+                hac_maxlags=hac_maxlags(len(d)), kontrollerad=1,
+                perioder_per_år=PERIODS_PER_YEAR.get(str(d["period_typ"].iloc[0]), 365))
     if "enhet" in obs.columns and obs["enhet"].notna().all():
         fit.n_behandlade = int(obs.loc[obs["grupp"] == INSATS, "enhet"].nunique())
         fit.n_jämförelse = int(obs.loc[obs["grupp"] == JAMFORELSE, "enhet"].nunique())

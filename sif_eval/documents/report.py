@@ -158,7 +158,9 @@ def render_reports(result: ProjectResult, run_dir: Path, report_date: dt.date,
         ]
     else:
         board = board_paper.context(result, municipality, report_date)
-        board.update(rekommendation=ctx["rekommendation"], ekonomi_text=money)
+        calc = ctx["kalkyl"]
+        board.update(rekommendation=ctx["rekommendation"], ekonomi_text=money,
+                     återföring_tabell=calc["återföring"] if calc and calc["återföring_tillämpas"] else [])
         documents = [
             ("utvarderingsrapport", REPORT_TEMPLATE, f"Utvärderingsrapport: {result.projekt}", ctx, True),
             ("tjansteskrivelse", board_paper.BOARD_TEMPLATE, board["rubrik"], board, False),
