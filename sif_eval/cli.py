@@ -190,7 +190,8 @@ def _pseudonymise(args: argparse.Namespace) -> int:
 
 
 def _validate(project: Path) -> int:
-    from .runs.overview import describe
+    from . import paths
+    from .runs.overview import describe, run_history
     from .runs.project import load_checked
 
     print("Kontrollerar indata …", file=sys.stderr)
@@ -199,6 +200,8 @@ def _validate(project: Path) -> int:
         print(line)
     if not loaded.observations.empty:  # a report back to a funder may have no indicators at all
         _small_numbers_note(loaded)
+    for line in run_history(paths.OUTPUTS, loaded.project.slug):
+        print(line)
     print(f"Nästa steg: sif-eval run {project}")
     return 0
 

@@ -105,6 +105,18 @@ def run_base(outputs: Path, slug: str) -> Path:
     return base
 
 
+def usable_outputs(outputs: Path) -> None:
+    """Create ``outputs`` if needed and make sure runs can be written there; :class:`OutputsUnusable` if not."""
+    if outputs.exists() and not outputs.is_dir():
+        raise OutputsUnusable(f"{outputs} är en fil, inte en mapp. Ange en mapp med --outputs.")
+    try:
+        outputs.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputsUnusable(f"Kan inte skapa {outputs}: {describe_os_error(exc)}") from exc
+    if not os.access(outputs, os.W_OK | os.X_OK):
+        raise OutputsUnusable(f"Saknar rätt att skriva i {outputs}. Ange en mapp du kan skriva i med --outputs.")
+
+
 def failure_reason(exc: BaseException) -> str:
     """The Swedish reason a failed run records: never a traceback, never just an exception's class name."""
     if isinstance(exc, SifEvalError):
@@ -333,3 +345,16 @@ def damaged_files(run_dir: Path, manifest: dict[str, Any],
             elif sha256(f) != digest:
                 problems.append(f"{rel} har ändrats sedan körningen (SHA-256 stämmer inte)")
     return problems
+
+
+def abandoned_runs(base: Path) -> list[Path]:
+    """Run folders under ``outputs/<slug>/`` that say ``pågår`` but whose process is gone."""
+    found = []
+    for run_dir in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")) \
+            if base.is_dir() else []:
+        try:
+            if shown_status(read_manifest(run_dir)) == STATUS_ABANDONED:
+                found.append(run_dir)
+        except (OSError, ValueError):
+            continue
+    return found

@@ -73,7 +73,8 @@ def latest_done_run(outputs: Path, slug: str) -> Path | None:
     base = outputs / slug
     if not base.is_dir():
         return None
-    for run_dir in sorted((p for p in base.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True):
+    for run_dir in sorted((p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                          key=lambda p: p.name, reverse=True):
         try:
             if archive.read_manifest(run_dir).get("status") == archive.STATUS_DONE and (run_dir / paths.RESULT).is_file():
                 return run_dir
