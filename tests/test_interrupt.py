@@ -55,7 +55,9 @@ def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
 
 @pytest.mark.integration
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the kernel process")
-def test_sigterm_while_the_notebook_runs(tmp_path):
+@pytest.mark.parametrize("signum, code, phrase", [(signal.SIGTERM, 143, "avbröts (SIGTERM)"),
+                                                  (signal.SIGINT, 130, "avbröts med Ctrl-C (SIGINT)")])
+def test_signal_while_the_notebook_runs(tmp_path, signum, code, phrase):
     inputs = tmp_path / "inputs"
     shutil.copytree(INPUTS / SLUG, inputs / SLUG)
     for shared in INPUTS.iterdir():  # catalogues and kommun.yaml the example refers to
@@ -84,17 +86,18 @@ def test_sigterm_while_the_notebook_runs(tmp_path):
         assert run_dir is not None and kernels, "Papermill never started a kernel"
         assert json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["status"] == "pågår"
         time.sleep(0.5)  # well inside the notebook
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signum)
         stdout, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
 
-    assert proc.returncode == 1 and stdout == ""
-    assert "avbröts (SIGTERM)" in stderr and "Traceback" not in stderr
+    assert proc.returncode == code and stdout == "", stderr
+    assert phrase in stderr and "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["status"] == "misslyckad" and "SIGTERM" in manifest["fel"]
+    assert manifest["status"] == "misslyckad" and phrase in manifest["fel"], manifest["fel"]
+    assert manifest["process"]["pid"] == proc.pid
     assert (run_dir / "effektutvardering.ipynb").is_file()  # kept, to see where it stopped
     assert not [p.name for p in run_dir.rglob("*") if ".tmp" in p.name]
     assert not [pid for pid in kernels if _alive(pid)], "the kernel outlived the run"
