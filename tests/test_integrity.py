@@ -268,3 +268,34 @@ def test_tool_messages_lose_the_haskell_call_stack():
                                            "(cannot encode character '\\229')")
     env = render.utf8_environment({"LC_ALL": "C", "PATH": "/bin"})
     assert env["LC_ALL"].endswith("UTF-8") and env["PATH"] == "/bin"
+
+
+@pytest.mark.integration
+def test_disk_full_while_rendering_ends_as_every_failure_does(tmp_path, monkeypatch):
+    proj = write_project(tmp_path / "inputs", GOOD_CSV)
+
+    def full_disk(*_a, **_k):
+        fh = tmp_path / "outputs" / "test"
+        partial = next(p for p in fh.iterdir() if not p.name.startswith(".")) / "dokument" / ".rapport.pdf.tmp-1"
+        partial.parent.mkdir(exist_ok=True)
+        partial.write_bytes(b"%PDF-halv")
+        raise OSError(errno.ENOSPC, "No space left on device", str(partial))
+
+    monkeypatch.setattr(project, "render_reports", full_disk)
+    with pytest.raises(RunFailed) as exc:
+        project.run_project(proj, tmp_path / "outputs", "2022-02-02")
+    assert exc.value.exit_code == 1 and "Disken är full" in str(exc.value) and "OSError" not in str(exc.value)
+    run_dir = Path(exc.value.run_dir)
+    manifest = archive.read_manifest(run_dir)
+    assert manifest["status"] == "misslyckad" and manifest["fel"].startswith("Disken är full")
+    assert not [p for p in run_dir.rglob("*") if ".tmp" in p.name]
+
+
+def test_cli_slug_that_is_a_file_is_swedish_exit_2(tmp_path):
+    proj = write_project(tmp_path / "inputs", GOOD_CSV)
+    (tmp_path / "outputs").mkdir()
+    (tmp_path / "outputs" / "test").write_text("ingen mapp", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "sif_eval", "run", str(proj), "--outputs", str(tmp_path / "outputs")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{tmp_path / 'outputs' / 'test'} är en fil, inte en mapp" in proc.stderr

@@ -7,7 +7,9 @@ manifest says ``pågår`` and the kernel process is up).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -19,7 +21,9 @@ import pytest
 
 from sif_eval import settings
 from sif_eval.errors import InputError
+from sif_eval.runs import archive
 from sif_eval.runs import notebook as runner
+from sif_eval.runs.overview import run_history
 from tests.conftest import INPUTS, ROOT
 
 SLUG = "sofiamodellen"
@@ -112,3 +116,35 @@ def test_notebook_time_limit_from_the_environment():
     for bad in ("tio minuter", "0", "-5"):
         with pytest.raises(InputError, match="SIF_EVAL_NOTEBOOK_TIMEOUT"):
             runner.notebook_timeout(settings.from_environ({env: bad}))
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
+def test_a_run_killed_outright_shows_as_avbruten(tmp_path):
+    inputs = tmp_path / "inputs"
+    shutil.copytree(INPUTS / SLUG, inputs / SLUG)
+    for shared in INPUTS.iterdir():
+        if shared.is_file():
+            shutil.copy2(shared, inputs / shared.name)
+    out = tmp_path / "outputs"
+    proc = subprocess.Popen([sys.executable, "-m", "sif_eval", "run", str(inputs / SLUG), "--outputs", str(out)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    kernels: dict[int, str] = {}
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not kernels:
+            time.sleep(0.05)
+            kernels = {pid: cmd for pid, cmd in _children(proc.pid).items() if "ipykernel" in cmd}
+        assert kernels, "Papermill never started a kernel"
+        proc.kill()
+        proc.wait()
+    finally:
+        for pid in kernels:  # nothing can clean up after SIGKILL; the test does
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+    (run_dir,) = [p for p in (out / SLUG).iterdir()]  # visible only complete, with its manifest
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "pågår" and manifest["process"]["pid"] == proc.pid
+    assert archive.shown_status(manifest) == "avbruten"
+    history = "\n".join(run_history(out, SLUG))
+    assert f"{run_dir.name}: avbruten (processen {proc.pid}" in history
