@@ -22,7 +22,7 @@ import pytest
 from sif_eval import paths
 from sif_eval.documents import render
 from sif_eval.errors import InputError, OutputsUnusable, RunFailed, RunInterrupted
-from sif_eval.runs import archive, codearchive, lifecycle, project
+from sif_eval.runs import archive, codearchive, isolated, lifecycle, project
 from sif_eval.runs.reproduce import ArchiveDamaged, verify_archive
 from tests.conftest import ROOT, write_project
 
@@ -299,3 +299,18 @@ def test_cli_slug_that_is_a_file_is_swedish_exit_2(tmp_path):
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert f"{tmp_path / 'outputs' / 'test'} är en fil, inte en mapp" in proc.stderr
+
+
+def test_isolation_needs_the_archived_code_and_pins_every_package_but_sif_eval(tmp_path):
+    manifest = {"miljö": {"numpy": "2.1.0", "sif-eval": "0.1.0", "pandas": "2.2.3"},
+                "versioner": {"sif-eval": "0.1.0"}}
+    assert isolated.lock_requirements(manifest) == ["numpy==2.1.0", "pandas==2.2.3"]
+    with pytest.raises(isolated.CannotIsolate, match="arkiverade inte sif-eval.*version 0.1.0"):
+        isolated.unpack_code(tmp_path, manifest, tmp_path / "cache")
+    with pytest.raises(isolated.CannotIsolate, match="'miljö'"):
+        isolated.lock_requirements({})
+    wheel = codearchive.build_wheel(tmp_path / "kod", "9.9")
+    code = isolated.unpack_code(tmp_path, {"kod": {"arkiv": "kod/" + wheel.name, "sha256": archive.sha256(wheel)}},
+                                tmp_path / "cache")
+    assert (code / "sif_eval" / "cli.py").is_file() and (code / "sif_eval-9.9.dist-info" / "METADATA").is_file()
+    assert code.parent == tmp_path / "cache" / "kod" and isolated.CannotIsolate.exit_code == 2

@@ -14,6 +14,7 @@ today's code, so the comparison is the same whichever environment ran.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ from typing import Any
 
 from .. import paths
 from ..errors import RunFailed, SifEvalError
+from ..settings import SETTINGS
 from . import archive, codearchive
 
 ENV_DIR = "miljoer"
@@ -55,8 +57,7 @@ class IsolatedRun:
 
 def cache_root() -> Path:
     """``$XDG_CACHE_HOME/sif-eval`` or ``~/.cache/sif-eval``: shared by every project on this machine."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "sif-eval"
+    return SETTINGS.cache
 
 
 def lock_requirements(manifest: dict[str, Any]) -> list[str]:
@@ -184,13 +185,26 @@ def run_isolated(run_dir: Path, manifest: dict[str, Any], outputs: Path, new_par
     env.update(PYTHONPATH=str(code_dir), PYTHONNOUSERSITE="1")
     python = _bin(env_dir)
     say(f"Kör om med den arkiverade sif-eval {manifest['kod'].get('version', '')} i den isolerade miljön …")
-    proc = subprocess.run([str(python), "-m", "sif_eval", "reproduce", str(run_dir), "--outputs", str(outputs)],
-                          env=env, capture_output=True, text=True)
+    tail: collections.deque[str] = collections.deque(maxlen=20)
+    with subprocess.Popen([str(python), "-m", "sif_eval", "reproduce", str(run_dir), "--outputs", str(outputs)],
+                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          encoding="utf-8", errors="replace") as proc:
+        assert proc.stderr is not None
+        try:
+            for line in proc.stderr:  # the archived code's progress, as it happens
+                tail.append(line.rstrip())
+                if line.strip():
+                    say(f"  {line.rstrip()}")
+        except BaseException:  # interrupted: the child marks its run failed, as any run does
+            proc.terminate()
+            proc.wait(60)
+            raise
+    returncode = proc.returncode
     after = sorted(p for p in new_parent.iterdir() if p.name not in before and not p.name.startswith(".")) \
         if new_parent.is_dir() else []
-    if proc.returncode not in (0, 1) or len(after) != 1:
-        raise RunFailed("Reproduktionen i den isolerade miljön misslyckades (kod "
-                        f"{proc.returncode}):\n{_pip_tail(proc.stderr, 20)}", str(after[0]) if after else None)
+    if returncode not in (0, 1) or len(after) != 1:
+        raise RunFailed(f"Reproduktionen i den isolerade miljön misslyckades (kod {returncode}):\n"
+                        + "\n".join("    " + ln for ln in tail if ln.strip()), str(after[0]) if after else None)
     new_run = after[0]
     new_manifest = archive.read_manifest(new_run)
     new_manifest["reproduktionsmiljö"] = {"typ": "isolerad", "miljö": str(env_dir), "kod": str(code_dir)}
