@@ -24,7 +24,7 @@ from sif_eval.figures.consolidated import plot_forest
 from sif_eval.inputs.fund import load_ledger
 from sif_eval.model import Municipality
 from sif_eval.runs import archive
-from sif_eval.runs.batch import Task, find_projects, run_batch, run_task
+from sif_eval.runs.batch import Task, code_version, find_projects, reusable_run, run_batch, run_task
 from sif_eval.runs.consolidated import Material, ProjectRun, build, load_material
 from tests.conftest import INPUTS, ROOT
 
@@ -519,6 +519,23 @@ def test_consolidated_run_reproduces_from_a_copy_without_the_project_runs(first,
 
 
 @pytest.mark.integration
+def test_a_damaged_earlier_run_is_not_reused(first, tmp_path):
+    outputs = tmp_path / "outputs"
+    shutil.copytree(first["outputs"], outputs)
+    code = code_version()
+    intact = reusable_run(first["inputs"] / "skolnarvaro", outputs, code)
+    assert intact.run_dir == project_runs(outputs, "skolnarvaro")[-1] and intact.note == ""
+    damaged = project_runs(outputs, "sofiamodellen")[-1]
+    pdf = next((damaged / "dokument").glob("*.pdf"))
+    pdf.unlink()
+    verdict = reusable_run(first["inputs"] / "sofiamodellen", outputs, code)
+    assert verdict.run_dir is None
+    assert verdict.note == (f"den tidigare körningen {damaged.name} är skadad (dokument/{pdf.name} saknas) "
+                            "och körs om")
+
+
+@pytest.mark.integration
+@pytest.mark.slow
 def test_a_damaged_earlier_run_is_run_again_not_reused(first, tmp_path):
     outputs = tmp_path / "outputs"
     shutil.copytree(first["outputs"], outputs)

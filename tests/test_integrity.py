@@ -92,6 +92,8 @@ def test_a_manifest_that_is_not_one_is_exit_2_in_swedish(tmp_path, content, phra
     (run / "manifest.json").write_text(content, encoding="utf-8")
     with pytest.raises(ArchiveDamaged, match=phrase):
         verify_archive(run)
+    if content != "[]":
+        return  # the command line is the same path; once is enough
     proc = subprocess.run([sys.executable, "-m", "sif_eval", "reproduce", str(run)], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
     assert proc.returncode == 2, proc.stderr
