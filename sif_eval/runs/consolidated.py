@@ -29,14 +29,14 @@ from ..documents.report import recommendation
 from ..documents.texts import is_suppressed
 from ..economics.consolidate import restate
 from ..economics.model import PriceIndex
-from ..errors import InputError, Problem, RunFailed, SifEvalError
+from ..errors import InputError, Problem
 from ..figures.consolidated import plot_forest
 from ..inputs.economy import read_kpi_in
 from ..inputs.fund import LEDGER_FILE, Flow, Ledger, load_ledger
 from ..inputs.municipality import load_municipality_in
 from ..model import Municipality, ProjectResult
 from ..paths import MUNICIPALITY_FILE, PROJECT_FILE
-from . import archive
+from . import archive, lifecycle
 from .notebook import execute
 
 CONSOLIDATED_DIR = "samlad"  # outputs/samlad/<år>/<run-id>/
@@ -78,7 +78,8 @@ def latest_done_run(outputs: Path, slug: str) -> Path | None:
     base = outputs / slug
     if not base.is_dir():
         return None
-    for run_dir in sorted((p for p in base.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True):
+    for run_dir in sorted((p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                          key=lambda p: p.name, reverse=True):
         try:
             if archive.read_manifest(run_dir).get("status") == archive.STATUS_DONE and (run_dir / paths.RESULT).is_file():
                 return run_dir
@@ -452,31 +453,32 @@ def run_consolidated(inputs_dir: Path | str, outputs: Path | str | None, runs: l
     municipality = load_municipality_in(inputs_dir)
     year = year or default_year(ledger, report_date)
     source_set = paths.TemplateSet(templates or paths.ROOT)
-    run_dir = archive.new_run_dir(outputs / CONSOLIDATED_DIR, str(year))
     params = {"indata": str(inputs_dir), "år": year, "rapportdatum": report_date.isoformat(),
               "mallar": str(source_set.root), "anteckningsbok": NOTEBOOK}
-    manifest = archive.Manifest.start(run_dir, "samlad", params,
-                                      projektkörningar={r.slug: r.körning for r in runs}, **(extra_manifest or {}))
-    try:
-        manifest.update(indata=_archive_material(run_dir, inputs_dir, runs, outputs))
-        run_set, template_sums = archive.copy_templates(source_set, run_dir)
-        manifest.update(mallar=template_sums)
-        say("Kör den samlade anteckningsboken …")
-        execute(run_set.notebook(NOTEBOOK), run_dir / NOTEBOOK,
-                {"indatamapp": str(run_dir / paths.RUN_INPUTS), "projektkorningar": "",
-                 "utdatamapp": str(run_dir), "år": year, "rapportdatum": report_date.isoformat()},
-                run_dir, say=say)
-        data = json.loads((run_dir / paths.RESULT).read_text(encoding="utf-8"))
-        say("Skapar de samlade dokumenten …")
-        rendered = render_documents(data, run_dir, report_date, run_set, municipality)
-        manifest.update(renderare=rendered[0].renderer if rendered else None,
-                        dokument=[str(p.relative_to(run_dir)) for r in rendered for p in (r.docx, r.pdf)])
-        manifest.finish(archive.STATUS_DONE)
-    except BaseException as exc:
-        reason = str(exc) if isinstance(exc, SifEvalError) else f"{type(exc).__name__}: {exc}"
-        manifest.finish(archive.STATUS_FAILED, reason)
-        if isinstance(exc, RunFailed | KeyboardInterrupt):
-            raise
-        raise RunFailed(f"Den samlade utvärderingen misslyckades: {reason}", str(run_dir)) from exc
+    with lifecycle.interruptible() as interruption:
+        manifest = archive.open_run(
+            outputs / CONSOLIDATED_DIR, str(year), "samlad", params,
+            prepare=lambda staging: {"indata": _archive_material(staging, inputs_dir, runs, outputs)},
+            extra={"projektkörningar": {r.slug: r.körning for r in runs}, **(extra_manifest or {})})
+        run_dir = manifest.run_dir
+        try:
+            run_set, template_sums = archive.copy_templates(source_set, run_dir)
+            manifest.update(mallar=template_sums)
+            say("Kör den samlade anteckningsboken …")
+            execute(run_set.notebook(NOTEBOOK), run_dir / NOTEBOOK,
+                    {"indatamapp": str(run_dir / paths.RUN_INPUTS), "projektkorningar": "",
+                     "utdatamapp": str(run_dir), "år": year, "rapportdatum": report_date.isoformat()},
+                    run_dir, say=say)
+            data = json.loads((run_dir / paths.RESULT).read_text(encoding="utf-8"))
+            say("Skapar de samlade dokumenten …")
+            rendered = render_documents(data, run_dir, report_date, run_set, municipality)
+            manifest.update(renderare=rendered[0].renderer if rendered else None,
+                            dokument=[str(p.relative_to(run_dir)) for r in rendered for p in (r.docx, r.pdf)])
+            manifest.finish(archive.STATUS_DONE)
+        except BaseException as exc:
+            error = lifecycle.failed(manifest, exc, interruption, prefix="Den samlade utvärderingen misslyckades")
+            if error is exc:
+                raise
+            raise error from exc
     docs = tuple(p for r in rendered for p in (r.docx, r.pdf))
     return ConsolidatedOutcome(run_dir=run_dir, documents=docs, seconds=time.perf_counter() - t0)
