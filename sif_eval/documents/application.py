@@ -59,6 +59,13 @@ def indicator_rows(plan: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
+def break_even_rows(plan: dict[str, Any]) -> list[dict[str, str]]:
+    """Each benefit's break-even improvement, in its indicator's unit (procentenheter for a share)."""
+    types = {i["id"]: i["typ"] for i in plan["indikatorer"]}
+    return [{"nyttopost": b["nyttopost"], "värde": _amount(types.get(b["indikator"], "medelvärde"), b["förbättring"])}
+            for b in (plan["kalkyl"] or {}).get("brytpunkter", [])]
+
+
 def context(plan: dict[str, Any], municipality: Municipality, report_date: dt.date) -> dict[str, Any]:
     k = plan["kalkyl"]
     e = plan["utvärdering"]
@@ -69,7 +76,7 @@ def context(plan: dict[str, Any], municipality: Municipality, report_date: dt.da
     noise_sources = sorted({i["brus"]["källa"] for i in plan["indikatorer"]})
     return {
         "p": plan, "k": k, "e": e, "m": municipality, "datum": sv.date_header(report_date),
-        "kostnader": costs, "år_rader": years, "känslighet": sens, "mc": mc,
+        "kostnader": costs, "brytpunkter": break_even_rows(plan), "år_rader": years, "känslighet": sens, "mc": mc,
         "barn_text": REACH_TEXT[plan["barn_och_unga"]], "indikatorrader": indicator_rows(plan),
         "inferens_text": INFERENCE_TEXT.get(e.get("inferens") or "", ""),
         "brus_från_historik": "historik" in noise_sources, "brus_angivet": "ansökan" in noise_sources,
