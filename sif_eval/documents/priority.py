@@ -29,7 +29,7 @@ def context(data: dict[str, Any], municipality: Municipality, report_date: dt.da
     ranking = data["rangordning"]
     rows = [{"rang": r["rang"], "projekt": r["projekt"], "nämnd": r["nämnd"],
              "poäng": [x["poäng"] for x in r["poäng"]], "summa": r["summa"],
-             "kostnad": sv.kronor(r["fondens_kostnad_kr"]),
+             "kostnad": sv.tkr(r["fondens_kostnad_kr"]),
              "npk": sv.decimal(r["nytta_per_krona"], 2) if r["nytta_per_krona"] is not None else "–",
              "jämnt": _yes(r["går_jämnt_upp"]), "utvärderingsbar": _yes(r["utvärderingsbar"]),
              "grunder": r["poäng"]} for r in ranking]
