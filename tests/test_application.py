@@ -89,7 +89,7 @@ def test_the_mde_is_compared_with_the_assumed_and_the_break_even_effect(las) -> 
     pdf = " ".join((PdfReader(str(las.run_dir / "dokument" / "projektplan.pdf")).pages[i].extract_text() or "")
                    for i in range(len(PdfReader(str(las.run_dir / "dokument" / "projektplan.pdf")).pages)))
     pdf = " ".join(pdf.split())
-    assert (f"med två skolor i insatsgruppen, åtta skolor i jämförelsegruppen" in pdf.lower())
+    assert ("med två skolor i insatsgruppen, åtta skolor i jämförelsegruppen" in pdf.lower())
     assert f"minskning mindre än {sv.percentage_points(det['mde'])}".replace("\u00a0", " ") in pdf.replace("\u00a0", " ")
     assert "jämnt upp vid " + sv.percentage_points(-ind["brytpunkt_effekt"]).replace("\u00a0", " ") in \
         pdf.replace("\u00a0", " ")

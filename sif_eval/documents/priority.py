@@ -34,7 +34,7 @@ def context(data: dict[str, Any], municipality: Municipality, report_date: dt.da
              "jämnt": _yes(r["går_jämnt_upp"]), "utvärderingsbar": _yes(r["utvärderingsbar"]),
              "grunder": r["poäng"]} for r in ranking]
     top = [r for r in ranking if r["går_jämnt_upp"]]
-    clauses = [f"rekommendera kommunstyrelsen att pröva ansökningarna i den ordning som tabell 1 anger"]
+    clauses = ["rekommendera kommunstyrelsen att pröva ansökningarna i den ordning som tabell 1 anger"]
     if top:
         clauses.append(f"i första hand rekommendera {top[0]['projekt']} ({top[0]['nämnd']})")
     weak = [r["projekt"] for r in ranking if not r["utvärderingsbar"]]
