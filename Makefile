@@ -24,8 +24,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP) ## set up .venv and run every example project under inputs/ into outputs/
 	@for p in inputs/*/; do \
 	  test -f "$$p/projekt.yaml" || continue; \
-	  echo "== $$p"; $(PY) -m sif_eval run "$$p" || exit $$?; \
+	  if grep -Eq '^status:[[:space:]]*ans(ö|o)kan' "$$p/projekt.yaml"; then cmd=ansökan; else cmd=run; fi; \
+	  echo "== $$p ($$cmd)"; $(PY) -m sif_eval $$cmd "$$p" || exit $$?; \
 	done
+	$(PY) -m sif_eval prioritera inputs/
 
 test: $(STAMP) ## set up .venv with the test dependencies and run the tests
 	$(PY) -m pytest
@@ -44,8 +46,9 @@ lab: $(STAMP) ## open JupyterLab on the project's kernel (the notebooks run as t
 	$(PY) -c "from sif_eval.runs.kernel import ensure_kernel; ensure_kernel()"
 	$(VENV)/bin/jupyter lab notebooks/
 
-examples: $(STAMP) ## regenerate the synthetic example projects (fixed seed)
+examples: $(STAMP) ## regenerate the synthetic example projects and applications (fixed seed)
 	$(PY) scripts/make_examples.py
+	$(PY) scripts/make_applications.py
 
 reference: $(STAMP) ## rebuild templates/reference.docx (the default Word styles)
 	$(PY) scripts/make_reference_docx.py

@@ -1,4 +1,5 @@
-"""Command line: ``sif-eval`` and its subcommands (ny, validera, run, reproduce, batch, pseudonymisera).
+"""Command line: ``sif-eval`` and its subcommands (ny, validera, run, reproduce, batch, ansökan, prioritera,
+pseudonymisera).
 
 It only parses arguments and hands over to the library; a user's mistake
 prints a Swedish message and exits with code 2, never a traceback.
@@ -35,6 +36,8 @@ Exempel:
   sif-eval run inputs/skolnarvaro               analys och dokument i outputs/skolnarvaro/<id>/
   sif-eval reproduce outputs/skolnarvaro/<id>   kör en gammal körning igen och jämför
   sif-eval batch inputs/                        alla projekt och den samlade utvärderingen
+  sif-eval ansökan inputs/lasframjande-team      projektplan för en ansökan, med vad utvärderingen kan visa
+  sif-eval prioritera inputs/                   rangordna årets ansökningar för styrgruppen
   sif-eval pseudonymisera inputs/mitt-projekt --kolumn enhet
 
 Användarguide: {GUIDE}"""
@@ -141,6 +144,31 @@ def build_parser() -> argparse.ArgumentParser:
     pse.add_argument("--salt-fil", type=Path, default=None,
                      help="fil med saltet; skapas om den saknas (standard: ~/.config/sif-eval/salt)")
     pse.add_argument("--fil", default=None, help="filen i projektmappen (standard: utfall.csv eller utfall.xlsx)")
+    ans = sub.add_parser("ansökan", aliases=["ansokan"],
+                         help="en ansökans projektplan med kalkyl och vad utvärderingen kan upptäcka",
+                         description="Skapar projektplanen för en ansökan (status: ansökan i projekt.yaml) i Word och "
+                         "PDF och plan.json i en ny mapp under outputs/<projekt>/: behov, insats och evidens, "
+                         "kalkylen med utbetalningar, återföring och underhåll, planerna för uppföljning, utvärdering "
+                         "och implementering, och för varje indikator den minsta effekt den planerade utvärderingen "
+                         "kan upptäcka. Inga utfallsdata behövs. Kod 0: klar, 1: misslyckades, 2: fel i indata.",
+                         epilog="Exempel: sif-eval ansökan inputs/lasframjande-team")
+    ans.add_argument("projekt", type=Path, help="ansökans mapp, t.ex. inputs/lasframjande-team")
+    ans.add_argument("--outputs", type=Path, default=None, metavar="MAPP",
+                     help="var körningsmappar skapas (standard: outputs/)")
+    ans.add_argument("--rapportdatum", type=_date, default=None, metavar="DATUM",
+                     help="datum i dokumentet, ÅÅÅÅ-MM-DD (standard: i dag)")
+    pri = sub.add_parser("prioritera", help="rangordna årets ansökningar efter urvalskriterierna",
+                         description="Läser varje mapp under MAPP med status: ansökan, bedömer ansökningarna efter "
+                         "urvalskriterierna (effektivitet, uppföljning och utvärdering, varaktighet, "
+                         "implementeringsbarhet, barn och unga) med poäng och skäl, och skapar en tjänsteskrivelse "
+                         "till styrgruppen med rangordningen i Word och PDF under outputs/ansokningar/. Kod 0: klar, "
+                         "2: fel i indata.",
+                         epilog="Exempel: sif-eval prioritera inputs/")
+    pri.add_argument("inputs", type=Path, metavar="MAPP", help="mappen med ansökningarna, t.ex. inputs/")
+    pri.add_argument("--outputs", type=Path, default=None, metavar="MAPP",
+                     help="var körningsmappen skapas (standard: outputs/)")
+    pri.add_argument("--rapportdatum", type=_date, default=None, metavar="DATUM",
+                     help="datum i dokumentet, ÅÅÅÅ-MM-DD (standard: i dag)")
     bat = sub.add_parser("batch", help="kör alla projekt parallellt och gör den årliga samlade utvärderingen",
                          description="Kör varje projektmapp under MAPP (en mapp med projekt.yaml) parallellt, "
                          "återanvänder projekt vars indata och mallar inte ändrats sedan senaste klara körning, och "
@@ -276,6 +304,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                                    isolated_env=args.isolerat)
             print(comparison.verdict())
             return 0 if comparison.identical else 1
+        if args.command in ("ansökan", "ansokan", "prioritera"):
+            if args.command == "prioritera":
+                from .runs.priority import run_priority as run_entry
+            else:
+                from .runs.application import run_application as run_entry
+
+            done = run_entry(args.projekt if args.command != "prioritera" else args.inputs, args.outputs,
+                             args.rapportdatum, progress=lambda msg: print(msg, file=sys.stderr))
+            print("Dokument:", file=sys.stderr)
+            for doc in done.documents:
+                print(f"  {doc}", file=sys.stderr)
+            print(done.run_dir)
+            return 0
         from .runs.project import run_project
 
         outcome = run_project(args.projekt, args.outputs, args.rapportdatum,

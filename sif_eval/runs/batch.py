@@ -30,6 +30,7 @@ from typing import Any
 from .. import __version__, paths
 from .. import swedish as sv
 from ..errors import InputError, Problem, RunFailed, RunInterrupted, SifEvalError
+from ..inputs.application import is_application
 from ..inputs.fund import load_ledger
 from ..inputs.municipality import load_municipality_in
 from ..inputs.project import load_project
@@ -116,7 +117,8 @@ class BatchOutcome:
 def find_projects(inputs_dir: Path) -> list[Path]:
     """Every project folder directly under inputs/: a folder with projekt.yaml."""
     return sorted(p for p in inputs_dir.iterdir()
-                  if p.is_dir() and not p.name.startswith(".") and (p / PROJECT_FILE).is_file())
+                  if p.is_dir() and not p.name.startswith(".") and (p / PROJECT_FILE).is_file()
+                  and not is_application(p))  # applications have no outcome; `prioritera` takes them
 
 
 def code_version(templates: Path | None = None) -> dict[str, Any]:

@@ -22,8 +22,10 @@ from ..analysis.estimate import design_problems
 from ..documents.report import render_reports
 from ..economics import api as economics
 from ..errors import InputError, Problem
+from ..inputs.application import is_application
 from ..inputs.project import LoadedProject, load_project
 from ..model import ProjectResult
+from ..paths import PROJECT_FILE
 from . import archive, lifecycle
 from .notebook import execute, notebook_timeout
 
@@ -40,6 +42,12 @@ class RunOutcome:
 
 def load_checked(project_dir: Path | str, slug: str | None = None) -> LoadedProject:
     """The project as ``run`` sees it: every input check, the economics' included (``validera`` uses this too)."""
+    if is_application(Path(project_dir)):  # an application has no outcome yet: it has its own command
+        raise InputError(Problem(PROJECT_FILE, "projektet är en ansökan (status: ansökan) och har inget utfall att "
+                                 "utvärdera.", column="status",
+                                 hint=f"Kör 'sif-eval ansökan {project_dir}' för projektplanen, eller ta bort "
+                                 "'status: ansökan' när projektet är beviljat och har data i utfall.csv."),
+                         project=Path(project_dir).name)
     loaded = load_project(project_dir, slug=slug, checks=(economics.validate,))
     problems = design_problems(loaded.observations, loaded.project.indikatorer)
     if problems:  # a forced design the data cannot support: refused, never silently replaced
