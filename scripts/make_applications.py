@@ -111,7 +111,7 @@ LAS_KALKYL = """\
 prisår: 2024
 diskonteringsränta: 0.035
 dödvikt: 0.2
-attribution: 0.8
+attribution: {värde: 0.8, skäl: "skolans egna läsinsatser och bibliotekets lässatsning når samma elever samtidigt"}
 bortfall_per_år: 0.1
 optimism: {värde: 0.1, låg: 0, hög: 0.3}
 horisont_år: 8
@@ -213,7 +213,7 @@ FAM_KALKYL = """\
 # Ex ante-kalkyl för Familjestöd i förskolan (exempel). Kostnaden per utredd anmälan är ett exempelvärde.
 prisår: 2024
 dödvikt: 0.2
-attribution: 0.8
+attribution: {värde: 0.8, skäl: "öppna förskolan och BVC når samma familjer samtidigt"}
 bortfall_per_år: 0.1
 horisont_år: 8
 kostnader:
