@@ -255,17 +255,12 @@ def _small_numbers_note(loaded) -> None:
     from .privacy import small_numbers as privacy
 
     threshold = loaded.municipality.minsta_antal  # the same kommun.yaml, read the same way, as `run`
-    obs = loaded.observations
-    groups = privacy.small_groups(obs, threshold)
-    counting = [i.id for i in loaded.project.indikatorer if i.typ == "antal"]
-    values = privacy.small_cells(obs, threshold, count_indicators=counting)
-    values = values[values["orsak"] == "litet antal"]
-    for _, g in groups.iterrows():
-        print(f"  Små tal: gruppen '{g['grupp']}' i {g['indikator']} står för färre än {threshold} individer "
-              "och får inte redovisas i offentliga dokument.")
-    if len(values):
-        print(f"  Små tal: {len(values)} värden i {', '.join(sorted(set(values['indikator'])))} är under "
-              f"{threshold} (minsta_antal) och får inte redovisas i offentliga dokument.")
+    verdict = privacy.assess(loaded.observations, threshold, loaded.project.indikatorer)
+    for decided in verdict.indikatorer:  # the same function and sentences as `run` puts in the report
+        for note in decided.notes():
+            print(f"  Små tal: {note}")
+        if decided.grund == "okänd" and not decided.withheld:
+            print("    Fyll i kolumnen antal (hur många individer varje rad står för) så att regeln kan prövas.")
 
 
 def _on_sigterm(signum: int, _frame: object) -> None:

@@ -16,11 +16,13 @@ Rounding is done here, half away from zero (what readers expect from a
 table: 2,5 → 3), before Babel formats the digits; Babel itself would round
 half to even.
 
-Negative numbers use the ASCII hyphen-minus ``-``.  CLDR lists U+2212 as the
-Swedish minus sign, but Babel's formatter does not emit it (``format_decimal``
-writes ``-11 863,9``), the seed documents never need another sign, and a
-hyphen-minus survives the officials' edits in Word and Excel and parses back
-with ``float()``.
+Negative numbers use the minus sign U+2212 ``−`` that CLDR lists for
+Swedish (Babel's formatter writes an ASCII hyphen-minus, which is replaced
+here), so that a table in Word, the PDF and a ``validera`` message all show
+the same sign.  :func:`parse_number` reads such text back.
+
+Numbers under ten in running text are written in words (:func:`count_words`:
+``två indikatorer``); tables and header fields keep digits.
 
 Missing values (``None``, NaN, ``pandas.NA``) come out as an en dash ``–``,
 the convention for an empty table cell.  NumPy and ``Decimal`` numbers are
@@ -37,7 +39,7 @@ import unicodedata
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from babel.dates import format_date, get_month_names
 from babel.numbers import NumberPattern, parse_pattern
@@ -51,6 +53,11 @@ __all__ = [
     "att_list",
     "ci",
     "count_noun",
+    "count_words",
+    "effect_decimals",
+    "effect_value",
+    "number_word",
+    "parse_number",
     "date_header",
     "date_text",
     "decimal",
@@ -74,7 +81,7 @@ LOCALE = "sv_SE"
 NBSP = "\u00a0"
 EN_DASH = "\u2013"
 MISSING = EN_DASH
-MINUS = "-"
+MINUS = "\u2212"
 
 _QUARTER_ORDINALS = {1: "första", 2: "andra", 3: "tredje", 4: "fjärde"}
 
@@ -146,7 +153,13 @@ def _format(value: Decimal, decimals: int, *, optional: bool = False) -> str:
     rounded = _round(value, decimals)
     with localcontext() as ctx:  # Babel quantizes again under the current context
         ctx.prec = _precision(rounded, decimals)
-        return _pattern(decimals, optional).apply(rounded, LOCALE)
+        return _pattern(decimals, optional).apply(rounded, LOCALE).replace("-", MINUS)
+
+
+def parse_number(text: str) -> float:
+    """Read back a number this module wrote: ``"−11 863,9"`` → ``-11863.9``."""
+    clean = str(text).replace(MINUS, "-").replace(NBSP, "").replace(" ", "").replace(",", ".")
+    return float(clean)
 
 
 def _is_one(text: str) -> bool:
@@ -413,6 +426,84 @@ def count_in_words(n: int, singular: str, plural: str, *, neuter: bool = False) 
     words = _SMALL_WORDS_NEUTER if neuter else _SMALL_WORDS
     text = words[n] if 0 <= n < 10 else number(n)
     return f"{text} {singular if n == 1 else plural}"
+
+
+_WORDS = ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv")
+
+
+def number_word(n: int, gender: str = "en") -> str:
+    """A whole number as running text writes it: words up to twelve (``ett`` for neuter one), digits above."""
+    value = int(n)
+    if 0 <= value < len(_WORDS):
+        return "ett" if value == 1 and gender == "ett" else _WORDS[value]
+    return number(value)
+
+
+def count_words(n: Any, singular: str, plural: str, gender: str = "en") -> str:
+    """A count with its noun for running text: ``en indikator``, ``två indikatorer``, ``ett effektmål``, ``14 rader``.
+
+    Swedish style writes small numbers (here up to twelve) in words in running
+    text; tables keep digits (:func:`count_noun`).
+    """
+    if is_missing(n):
+        return MISSING
+    value = _to_decimal(n, "n")
+    if value != value.to_integral_value():
+        return count_noun(n, singular, plural)
+    word = number_word(int(value), gender)
+    return f"{word}{NBSP if word[:1].isdigit() else ' '}{singular if int(value) == 1 else plural}"
+
+
+# --------------------------------------------------------------------------- effects in the indicator's unit
+
+EffectKind = Literal["andel", "antal", "medelvärde"]
+
+
+def effect_decimals(typ: str, values: Iterable[Any]) -> int:
+    """The one rounding rule for an estimate, its interval and its target, shared by text, tables and figures.
+
+    Shares are shown in procentenheter with one decimal; counts and means get
+    decimals by the size of the largest number (whole numbers stay whole), so
+    the estimate and its interval always carry the same number of decimals.
+    """
+    finite = [float(v) for v in values if not is_missing(v) and math.isfinite(float(v))]
+    if typ == "andel":
+        return 1
+    if finite and all(v.is_integer() for v in finite):
+        return 0
+    size = max((abs(v) for v in finite), default=0.0)
+    if size >= 100:
+        return 0
+    if size >= 1:
+        return 1
+    if size >= 0.1:
+        return 2
+    return 3
+
+
+def effect_value(x: Any, typ: str, decimals: int, *, unit: Literal["ord", "kort", "ingen"] = "ord",
+                 unit_word: str = "") -> str:
+    """An estimate or target in the indicator's unit: ``−5,2 procentenheter`` (``kort``: ``−5,2 p.e.``).
+
+    Shares are scaled to procentenheter; ``unit_word`` (the indicator's
+    ``måttenhet``) follows a count or mean in running text.
+    """
+    if is_missing(x):
+        return MISSING
+    if typ == "andel":
+        text = _format(_to_decimal(x).scaleb(2), decimals)
+        if unit == "ingen":
+            return text
+        if unit == "kort":
+            return f"{text}{NBSP}p.e."
+        return f"{text}{NBSP}{'procentenhet' if _is_one(text) else 'procentenheter'}"
+    text = _format(_to_decimal(x), decimals)
+    return f"{text}{NBSP}{unit_word}" if unit == "ord" and unit_word else text
+
+
+def effect_ci(low: Any, high: Any, typ: str, decimals: int, *, label: bool = True) -> str:
+    """The interval of an estimate, the same string in text and table: ``95 % KI −7,4 till −3,0``."""
+    return ci(low, high, decimals, scale=100.0 if typ == "andel" else 1.0, label=label)
 
 
 def lower_first(text: str) -> str:

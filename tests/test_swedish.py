@@ -57,9 +57,9 @@ def test_kronor_sum_of_committees_matches_total() -> None:
 
 def test_kronor_singular_negative_rounding_and_numpy() -> None:
     assert sv.kronor(1) == "1\u00a0krona"
-    assert sv.kronor(-1) == "-1\u00a0krona"
+    assert sv.kronor(-1) == "−1\u00a0krona"
     assert sv.kronor(2) == "2\u00a0kronor"
-    assert sv.kronor(-764_159) == "-764\u00a0159\u00a0kronor"
+    assert sv.kronor(-764_159) == "−764\u00a0159\u00a0kronor"
     assert sv.kronor(503_585.5) == "503\u00a0586\u00a0kronor"  # half away from zero
     assert sv.kronor(np.int64(8_052_000)) == sv.kronor(8_052_000)
     assert sv.kronor(np.float64(764_159.0)) == sv.kronor(764_159)
@@ -126,8 +126,8 @@ def test_mnkr_nbsp_and_decimals() -> None:
 
 
 def test_number_and_decimal() -> None:
-    assert sv.number(-11_863.9) == "-11\u00a0863,9"
-    assert sv.decimal(-11_863.94, 1) == "-11\u00a0863,9"
+    assert sv.number(-11_863.9) == "−11\u00a0863,9"
+    assert sv.decimal(-11_863.94, 1) == "−11\u00a0863,9"
     assert sv.number(1240) == "1\u00a0240"
     assert sv.number(0.125) == "0,125"
     assert sv.number(0.1234) == "0,123"
@@ -135,15 +135,35 @@ def test_number_and_decimal() -> None:
     assert sv.decimal(2.675, 2) == "2,68"  # as written, not as stored in binary
     assert sv.decimal(-0.04, 1) == "0,0"  # no negative zero
     assert sv.decimal(np.float32(0.1), 2) == "0,10"
-    assert sv.number(np.int32(-5)) == "-5"
+    assert sv.number(np.int32(-5)) == "−5"
     assert sv.number(None) == "\u2013"
     assert sv.number(np.nan) == "\u2013"
 
 
-def test_minus_is_hyphen_minus() -> None:
-    # Babel's formatter writes '-', and so do we (see the module docstring).
-    assert sv.number(-5).startswith("-")
-    assert "\u2212" not in sv.kronor(-5)
+def test_minus_is_the_minus_sign_and_reads_back() -> None:
+    # CLDR's Swedish minus U+2212 everywhere (Babel writes '-', see the module docstring).
+    assert sv.number(-5) == "\u22125"
+    assert "-" not in sv.kronor(-5) + sv.percent(-0.5) + sv.tkr(-5000) + sv.mnkr(-2_000_000) + sv.ci(-1, 2)
+    assert sv.parse_number(sv.number(-11_863.9)) == -11_863.9
+
+
+def test_small_numbers_in_words_for_running_text() -> None:
+    assert sv.count_words(1, "indikator", "indikatorer") == "en indikator"
+    assert sv.count_words(1, "effektmål", "effektmål", "ett") == "ett effektmål"
+    assert sv.count_words(2, "indikator", "indikatorer") == "två indikatorer"
+    assert sv.count_words(9, "rad", "rader") == "nio rader"
+    assert sv.count_words(14, "rad", "rader") == "14\u00a0rader"
+    assert sv.number_word(0) == "noll"
+
+
+def test_one_rounding_rule_for_estimates() -> None:
+    assert sv.effect_decimals("andel", [-0.0321]) == 1
+    assert sv.effect_decimals("antal", [-0.13, -2.2, 1.94]) == 1  # largest magnitude decides, for all three
+    assert sv.effect_decimals("antal", [0.3]) == 2
+    assert sv.effect_value(-0.032, "andel", 1) == "\u22123,2\u00a0procentenheter"
+    assert sv.effect_value(-0.032, "andel", 1, unit="kort") == "\u22123,2\u00a0p.e."
+    assert sv.effect_value(-0.3, "antal", 2, unit_word="anmälningar per månad") == "\u22120,30\u00a0anmälningar per månad"
+    assert sv.effect_ci(-0.074, -0.03, "andel", 1, label=False) == "\u22127,4\u00a0till\u00a0\u22123,0"
 
 
 def test_missing_pandas_values() -> None:
@@ -168,9 +188,9 @@ def test_percent() -> None:
     ("diff", "decimals", "expected"),
     [
         (0.052, 1, "5,2 procentenheter"),
-        (-0.052, 1, "-5,2 procentenheter"),
+        (-0.052, 1, "−5,2 procentenheter"),
         (0.01, 0, "1 procentenhet"),
-        (-0.01, 0, "-1 procentenhet"),
+        (-0.01, 0, "−1 procentenhet"),
         (0.01, 1, "1,0 procentenheter"),  # plural after any decimal number
         (0.015, 1, "1,5 procentenheter"),
         (0.0, 1, "0,0 procentenheter"),
@@ -201,8 +221,8 @@ def test_p_value() -> None:
 def test_ci() -> None:
     assert sv.ci(3.0, 7.4) == "95\u00a0%\u00a0KI\u00a03,0\u20137,4"
     assert sv.ci(0.030, 0.074, scale=100) == "95\u00a0%\u00a0KI\u00a03,0\u20137,4"
-    assert plain(sv.ci(-1.2, 3.4)) == "95 % KI -1,2 till 3,4"
-    assert plain(sv.ci(-7.4, -3.0)) == "95 % KI -7,4 till -3,0"
+    assert plain(sv.ci(-1.2, 3.4)) == "95 % KI −1,2 till 3,4"
+    assert plain(sv.ci(-7.4, -3.0)) == "95 % KI −7,4 till −3,0"
     assert plain(sv.ci(1, 2, 2, level=0.9)) == "90 % KI 1,00\u20132,00"
     assert sv.ci(3.0, 7.4, label=False) == "3,0\u20137,4"
     assert sv.ci(None, 7.4) == "\u2013"
@@ -307,7 +327,7 @@ def test_kronor_parses_back(n: int) -> None:
     text = sv.kronor(n)
     assert " " not in text
     digits = text.replace(NBSP, "").removesuffix("kronor").removesuffix("krona")
-    assert int(digits) == n
+    assert sv.parse_number(digits) == n
 
 
 @given(
@@ -322,7 +342,7 @@ def test_decimal_never_uses_a_point(x: float, decimals: int) -> None:
     assert "." not in text
     assert " " not in text
     assert text.count(",") == (1 if decimals else 0)
-    assert abs(float(text.replace(NBSP, "").replace(",", ".")) - x) <= 0.5 * 10**-decimals + 1e-9 * abs(x)
+    assert abs(sv.parse_number(text) - x) <= 0.5 * 10**-decimals + 1e-9 * abs(x)
 
 
 @given(st.dates())

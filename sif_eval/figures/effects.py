@@ -150,8 +150,21 @@ def _start_line(ax, obs: pd.DataFrame, insatsstart=None) -> None:
     )
 
 
-def _draw_did(ax, obs: pd.DataFrame, effect: Effect, ind: Indicator, insatsstart) -> str:
-    means = _weighted_means(obs)
+def _hide(means: pd.DataFrame, obs: pd.DataFrame, hidden: frozenset[tuple[str, str]]) -> pd.DataFrame:
+    """Blank the (grupp, period) points the small-number rule hides; the line breaks there."""
+    if not hidden:
+        return means
+    starts = obs.drop_duplicates(["grupp", "period"]).set_index(["grupp", "period"])["period_start"]
+    gone = {(g, starts[(g, p)]) for g, p in hidden if (g, p) in starts.index}
+    mask = [(g, s) in gone for g, s in zip(means["grupp"], means["period_start"], strict=True)]
+    means = means.copy()
+    means.loc[mask, "medel"] = np.nan
+    return means
+
+
+def _draw_did(ax, obs: pd.DataFrame, effect: Effect, ind: Indicator, insatsstart,
+              hidden: frozenset[tuple[str, str]] = frozenset()) -> str:
+    means = _hide(_weighted_means(obs), obs, hidden)
     for grp, color, label, ls in (
         (INSATS, COLOR_INSATS, "Insatsgrupp", "-"),
         (JAMFORELSE, COLOR_JAMF, "Jämförelsegrupp", "--"),
@@ -204,8 +217,13 @@ def _mark_transitions(ax, obs: pd.DataFrame) -> str:
     return " Det skuggade fältet är en övergångsperiod som började före och slutade efter insatsstart."
 
 
-def _draw_its(ax, obs: pd.DataFrame, effect: Effect, ind: Indicator, insatsstart) -> str:
+def _draw_its(ax, obs: pd.DataFrame, effect: Effect, ind: Indicator, insatsstart,
+              hidden: frozenset[tuple[str, str]] = frozenset()) -> str:
     cur = its_curves(obs)
+    if hidden:
+        starts = {s for g, p in hidden for s in obs.loc[(obs["grupp"] == g) & (obs["period"] == p), "period_start"]}
+        cur = cur.copy()
+        cur.loc[cur["period_start"].isin(starts), "observerat"] = np.nan
     x = list(cur["period_start"].dt.to_pydatetime())
     post = cur["efter"].to_numpy(dtype=bool)
     ax.plot(
@@ -305,12 +323,15 @@ def _draw_before_after(ax, obs: pd.DataFrame, effect: Effect, ind: Indicator) ->
 
 
 def plot_effect(
-    obs: pd.DataFrame, effect: Effect, indicator: Indicator, path: pathlib.Path, *, insatsstart=None
+    obs: pd.DataFrame, effect: Effect, indicator: Indicator, path: pathlib.Path, *, insatsstart=None,
+    hidden: frozenset[tuple[str, str]] = frozenset(),
 ) -> str:
     """Draws the figure for this indicator and design, saves PNG to path, returns the Swedish alternative text.
 
     ``insatsstart`` (optional) places the start line exactly; by default it is drawn
     midway between the last period before and the first period after the start.
+    ``hidden`` are the (grupp, period) points the small-number rule
+    (:func:`sif_eval.privacy.small_numbers.assess`) leaves out.
     """
     path = pathlib.Path(path)
     obs = obs.copy()
@@ -333,11 +354,11 @@ def plot_effect(
             ax.set_axis_off()
             alt = f"Inget diagram: underlaget för {indicator.namn} räcker inte för en skattning."
         elif effect.design in ("did", "its_kontrollerad"):
-            alt = _draw_did(ax, obs, effect, indicator, insatsstart)
+            alt = _draw_did(ax, obs, effect, indicator, insatsstart, hidden)
             _period_axis(ax, obs["period_start"], typ)
             alt += _mark_transitions(ax, obs)
         elif effect.design == "its":
-            alt = _draw_its(ax, _as_estimated(obs, effect), effect, indicator, insatsstart)
+            alt = _draw_its(ax, _as_estimated(obs, effect), effect, indicator, insatsstart, hidden)
             _period_axis(ax, obs.loc[obs["grupp"] == INSATS, "period_start"], typ)
             alt += _mark_transitions(ax, obs)
         else:

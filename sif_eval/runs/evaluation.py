@@ -32,24 +32,30 @@ def analyse(loaded: LoadedProject, out_dir: Path | str, report_date: dt.date | s
         report_date = dt.date.fromisoformat(report_date)
     effects = []
     threshold = loaded.municipality.minsta_antal
-    small = privacy.small_groups(obs, threshold) if len(obs) else None
+    verdict = privacy.assess(obs, threshold, project.indikatorer) if len(obs) else privacy.SmallNumbers(threshold)
     for ind in project.indikatorer:
         rows = obs[obs["indikator"] == ind.id].reset_index(drop=True)
         effect = analysis.estimate(rows, ind)
-        tiny = [] if small is None else small[small["indikator"] == ind.id]
-        if len(tiny):
-            # Public documents must not show results for groups this small (sekretess); the result keeps them.
-            groups = ", ".join(f"{g} ({privacy.suppress_text(n, threshold)})" for g, n in zip(tiny["grupp"], tiny["antal"],
-                                                                                             strict=True))
-            effect = dataclasses.replace(
-                effect, beskrivande=effect.beskrivande + (("röjanderisk", 1), ("minsta_antal", threshold)),
-                varningar=effect.varningar + (f"Gruppen har färre än {threshold} individer: {groups}. Resultatet "
-                                              "redovisas därför inte i de offentliga dokumenten.",))
+        decided = verdict.get(ind.id)
+        hidden: frozenset[tuple[str, str]] = frozenset()
+        if decided is not None:
+            # The same verdict and sentences as `validera` (privacy.assess); the result keeps what was hidden.
+            flags: tuple[tuple[str, float | int | None], ...] = (("minsta_antal", threshold),)
+            if decided.withheld:
+                flags += (("röjanderisk", 1),)
+            if decided.grund == "okänd":
+                flags += (("gruppstorlek_okänd", 1),)
+            if decided.dolda:
+                flags += (("dolda_punkter", len(decided.dolda)),)
+            effect = dataclasses.replace(effect, beskrivande=effect.beskrivande + flags,
+                                         varningar=effect.varningar + tuple(decided.notes()))
+            hidden = decided.hidden_cells
         fig_name = f"{ind.id}.png"
-        alt = figures.plot_effect(rows, effect, ind, fig_dir / fig_name, insatsstart=project.insatsstart)
+        alt = figures.plot_effect(rows, effect, ind, fig_dir / fig_name, insatsstart=project.insatsstart,
+                                  hidden=hidden)
         effect = dataclasses.replace(effect, figur=f"{paths.RUN_FIGURES}/{fig_name}", figur_alt=alt)
         es_name = f"{ind.id}_handelsestudie.png"
-        es_alt = figures.plot_event_study(effect, fig_dir / es_name)
+        es_alt = None if hidden else figures.plot_event_study(effect, fig_dir / es_name)  # per period: no hiding
         if es_alt:
             effect = dataclasses.replace(effect, figur_händelsestudie=f"{paths.RUN_FIGURES}/{es_name}",
                                          figur_händelsestudie_alt=es_alt)
