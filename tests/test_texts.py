@@ -55,7 +55,7 @@ def test_did_share_decrease() -> None:
     text = effect_sentence(make_effect())
     assert text == (
         "Andelen elever med hög frånvaro minskade med 5,2\u00a0procentenheter mer i insatsgruppen "
-        "än i jämförelsegruppen (95\u00a0%\u00a0KI\u00a03,0\u20137,4)."
+        "än i jämförelsegruppen (95\u00a0%\u00a0KI\u00a0\u22127,4\u00a0till\u00a0\u22123,0)."
     )
 
 
@@ -77,7 +77,7 @@ def test_did_not_significant() -> None:
     effect = make_effect(skattning=-0.021, ki_låg=-0.050, ki_hög=0.008)
     assert plain(effect_sentence(effect)) == (
         "Andelen elever med hög frånvaro minskade med 2,1 procentenheter mer i insatsgruppen "
-        "än i jämförelsegruppen (95 % KI -0,8 till 5,0). Skillnaden mellan grupperna är inte "
+        "än i jämförelsegruppen (95 % KI −5,0 till 0,8). Skillnaden mellan grupperna är inte "
         "statistiskt säkerställd eftersom konfidensintervallet innefattar noll."
     )
 
@@ -86,7 +86,7 @@ def test_did_zero_estimate() -> None:
     effect = make_effect(skattning=0.0002, ki_låg=-0.012, ki_hög=0.012)
     assert plain(effect_sentence(effect)) == (
         "Andelen elever med hög frånvaro utvecklades lika i insatsgruppen och i jämförelsegruppen "
-        "(skillnad 0,0 procentenheter, 95 % KI -1,2 till 1,2). Skillnaden mellan grupperna är inte "
+        "(skillnad 0,0 procentenheter, 95 % KI −1,2 till 1,2). Skillnaden mellan grupperna är inte "
         "statistiskt säkerställd eftersom konfidensintervallet innefattar noll."
     )
 
@@ -95,7 +95,7 @@ def test_before_after_share() -> None:
     effect = make_effect(design="före_efter", n_kluster=None, se_typ="robust")
     assert plain(effect_sentence(effect)) == (
         "Andelen elever med hög frånvaro minskade med 5,2 procentenheter från före till efter insatsstart "
-        "i insatsgruppen (95 % KI 3,0–7,4). Jämförelsen visar en förändring, inte nödvändigtvis en effekt "
+        "i insatsgruppen (95 % KI −7,4 till −3,0). Jämförelsen visar en förändring, inte nödvändigtvis en effekt "
         "av insatsen."
     )
 
@@ -115,7 +115,7 @@ def test_before_after_count_without_ci() -> None:
         se_typ=None,
     )
     assert plain(effect_sentence(effect)) == (
-        "Antalet orosanmälningar per månad minskade med 12 från före till efter insatsstart i insatsgruppen. "
+        "Antalet orosanmälningar per månad minskade med 12 orosanmälningar från före till efter insatsstart i insatsgruppen. "
         "Underlaget räcker inte för att beräkna ett konfidensintervall. Jämförelsen visar en förändring, "
         "inte nödvändigtvis en effekt av insatsen."
     )
@@ -132,7 +132,7 @@ def test_before_after_unchanged_agrees_in_gender() -> None:
     )
     assert plain(effect_sentence(mean)).startswith(
         "Medelvärdet för upplevd trygghet var oförändrat från före till efter insatsstart i insatsgruppen "
-        "(95 % KI -0,20 till 0,20). Förändringen är inte statistiskt säkerställd"
+        "(95 % KI −0,20 till 0,20). Förändringen är inte statistiskt säkerställd"
     )
     share = make_effect(design="före_efter", skattning=0.0, ki_låg=-0.01, ki_hög=0.01)
     assert plain(effect_sentence(share)).startswith(
@@ -144,7 +144,7 @@ def test_its_share() -> None:
     effect = make_effect(design="its", n_kluster=None, se_typ="hac")
     assert plain(effect_sentence(effect)) == (
         "Andelen elever med hög frånvaro låg 5,2 procentenheter lägre än vad den tidigare trenden förutsåg "
-        "när insatsen startade (nivåförändring, 95 % KI 3,0–7,4)."
+        "när insatsen startade (nivåförändring, 95 % KI −7,4 till −3,0)."
     )
 
 

@@ -360,8 +360,11 @@ def _target_note(fit: Fit, indicator: Indicator) -> str | None:
         else (fit.skattning >= indicator.effektmål)
     )
     side = "når" if good else "når inte"
+    decimals = sv.effect_decimals(indicator.typ, [fit.skattning, indicator.effektmål])
+    decimals = max(decimals, sv.effect_decimals(indicator.typ, [indicator.effektmål]))
+    est, goal = (sv.effect_value(x, indicator.typ, decimals) for x in (fit.skattning, indicator.effektmål))
     return (
-        f"Punktskattningen ({sv_num(fit.skattning)}) {side} effektmålet ({sv_num(indicator.effektmål)}), men utan "
+        f"Punktskattningen ({est}) {side} effektmålet ({goal}), men utan "
         "konfidensintervall kan måluppfyllelsen inte avgöras."
     )
 

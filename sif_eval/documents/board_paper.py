@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import swedish as sv
 from ..model import Effect, Municipality, ProjectResult
-from . import economy_text, funder_report, texts
+from . import conclusions, economy_text, funder_report, texts
 from .texts import is_suppressed, suppressed_sentence
 
 BOARD_TEMPLATE = "tjansteskrivelse.md.j2"
@@ -23,20 +23,14 @@ _PREPARATION_KEYS = (("barnperspektiv", "Barnperspektivet"), ("jamstalldhet", "J
 
 
 def decision_clauses(result: ProjectResult) -> list[str]:
-    """The numbered proposals, following what the evaluation can support."""
-    judged = [e for e in result.effekter if e.effektmål is not None]
-    reached = [e for e in judged if e.måluppfyllelse == "uppnått"]
-    nämnd = result.ansvarig_nämnd[:1].lower() + result.ansvarig_nämnd[1:] if result.ansvarig_nämnd else "nämnden"
-    clauses = [f"godkänna utvärderingen av {result.projekt} enligt ärendets bilaga 1"]
-    if judged and len(reached) == len(judged):
-        clauses.append(f"uppdra åt {nämnd} att ta fram en plan för att implementera insatsen i ordinarie verksamhet")
-    elif reached:
-        clauses.append(f"uppdra åt {nämnd} att fortsätta följa upp insatsen och återkomma med ett förslag om "
-                       "implementering i ordinarie verksamhet")
-    else:
-        clauses.append("notera att insatsens effektmål inte har kunnat visas vara uppnådda")
+    """The numbered proposals, following what the evaluation can support (see :mod:`.conclusions`).
+
+    The repayment clause from the calculation follows the generated ones; own clauses in
+    ``projekt.yaml`` (``förslag_till_beslut``) replace them all.
+    """
+    clauses = conclusions.decision_clauses(result)
     repay = economy_text.repayment_clause(result.kalkyl)
-    if repay:
+    if repay and not conclusions.has_override(result, "förslag_till_beslut"):
         clauses.append(repay)
     return clauses
 
@@ -56,8 +50,9 @@ def context(result: ProjectResult, municipality: Municipality, report_date: dt.d
         "datum": sv.date_header(report_date),
         "adressat_liten": municipality.adressat[:1].lower() + municipality.adressat[1:],
         "beslut": decision_clauses(result),
+        "föredragning": conclusions.presentation(result),
         "sammanfattning": summary_sentences(result.effekter),
-        "n_indikatorer": sv.count_noun(len(result.effekter), "indikator", "indikatorer"),
+        "n_indikatorer": sv.count_words(len(result.effekter), "indikator", "indikatorer"),
         "insatsstart_text": sv.date_text(result.insatsstart),
         "beredning": given,
         "beredning_saknas": missing,

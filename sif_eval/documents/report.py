@@ -14,7 +14,7 @@ from .. import paths
 from .. import swedish as sv
 from ..model import Effect, Municipality, ProjectResult
 from ..privacy import small_numbers as privacy
-from . import board_paper, economy_text, funder_report, render, texts
+from . import board_paper, conclusions, economy_text, funder_report, render, texts
 from .texts import is_suppressed, suppressed_sentence
 
 REPORT_TEMPLATE = "utvarderingsrapport.md.j2"
@@ -29,13 +29,24 @@ _TARGET_LABEL = {"uppnått": "Uppnått", "ej_uppnått": "Ej uppnått", "kan_ej_a
 _SE_LABEL = {"klassisk": "klassiska", "robust": "robusta (HC1)", "kluster": "klusterrobusta", "hac": "Newey–West (HAC)"}
 
 
+def _decimals(effect: Effect) -> int:
+    """The one rounding rule (:func:`sif_eval.swedish.effect_decimals`), as the text uses it."""
+    return sv.effect_decimals(effect.typ, [effect.skattning, effect.ki_låg, effect.ki_hög])
+
+
 def _value(effect: Effect, x: float | None) -> str:
-    """An estimate in the indicator's own unit: procentenheter for shares."""
-    if x is None:
-        return "–"
-    if effect.typ == "andel":
-        return sv.decimal(100 * x, 1) + "\u00a0p.e."
-    return sv.decimal(x, 2 if abs(x) < 100 else 0)
+    """An estimate in the indicator's own unit: procentenheter (p.e.) for shares."""
+    return sv.effect_value(x, effect.typ, _decimals(effect), unit="kort")
+
+
+def _se_sentence(e: Effect) -> str:
+    """How the standard errors were computed, or that there are none (never "Standardfelen är inga")."""
+    if not e.se_typ or e.standardfel is None:
+        return "Standardfel har inte kunnat skattas, så resultatet saknar konfidensintervall."
+    text = f"Standardfelen är {_SE_LABEL.get(e.se_typ, e.se_typ)}"
+    if e.n_kluster:
+        text += f" med {sv.count_words(e.n_kluster, 'kluster', 'kluster', 'ett')}"
+    return text + "."
 
 
 def effect_row(e: Effect) -> dict[str, str]:
@@ -43,7 +54,7 @@ def effect_row(e: Effect) -> dict[str, str]:
         threshold = int(e.descriptive().get("minsta_antal") or 5)
         return {"namn": e.namn or e.indikator, "design": texts.design_name(e.design), "skattning": "–", "ki": "–",
                 "p": "–", "n": f"<{threshold}", "mål": "–"}
-    ci = "–" if e.ki_låg is None or e.ki_hög is None else f"{_value(e, e.ki_låg)} till {_value(e, e.ki_hög)}"
+    ci = sv.effect_ci(e.ki_låg, e.ki_hög, e.typ, _decimals(e), label=False)
     return {
         "namn": e.namn or e.indikator,
         "design": texts.design_name(e.design),
@@ -56,25 +67,8 @@ def effect_row(e: Effect) -> dict[str, str]:
 
 
 def recommendation(effects: tuple[Effect, ...]) -> str:
-    """A cautious recommendation that follows from the targets, never stronger than the design."""
-    judged = [e for e in effects if e.effektmål is not None]
-    reached = [e for e in judged if e.måluppfyllelse == "uppnått"]
-    causal = any(e.design in ("did", "its") for e in reached)
-    if judged and len(reached) == len(judged):
-        text = ("Samtliga effektmål är uppnådda. Insatsen bör övervägas för implementering i ordinarie verksamhet"
-                + (", med fortsatt uppföljning av indikatorerna." if causal else
-                   ", men eftersom resultaten bygger på en före/efter-jämförelse bör effekten bekräftas "
-                   "med en jämförelsegrupp innan beslut fattas."))
-    elif reached:
-        text = (f"{sv.count_noun(len(reached), 'effektmål', 'effektmål').capitalize()} av {len(judged)} är uppnådda. "
-                "Insatsen bör följas upp vidare innan beslut om implementering i ordinarie verksamhet fattas.")
-    elif judged:
-        text = ("Inget effektmål kan visas vara uppnått. Implementering i ordinarie verksamhet rekommenderas inte "
-                "på detta underlag; pröva om insatsen kan justeras eller om uppföljningen behöver ett större underlag.")
-    else:
-        text = ("Projektet saknar angivna effektmål, så måluppfyllelsen kan inte bedömas. Ange effektmål i "
-                "projekt.yaml inför nästa uppföljning.")
-    return text
+    """A cautious recommendation that follows from the targets (see :mod:`.conclusions`)."""
+    return conclusions.recommendation(effects)
 
 
 def context(result: ProjectResult) -> dict[str, Any]:
@@ -88,8 +82,7 @@ def context(result: ProjectResult) -> dict[str, Any]:
         if is_suppressed(e):  # nothing about a too-small group reaches a public document
             effects.append({"e": e, "nr": None, "nr_hs": None, "rad": effect_row(e), "pretrend": None,
                             "mening": suppressed_sentence(e), "mål": "", "designnamn": texts.design_name(e.design),
-                            "figur": None, "figur_hs": None, "se_typ": _SE_LABEL.get(e.se_typ or "", "inga"),
-                            "dold": True})
+                            "figur": None, "figur_hs": None, "se_typ": _se_sentence(e), "dold": True})
             n_fig -= bool(e.figur) + bool(e.figur_händelsestudie)
             continue
         effects.append({
@@ -101,7 +94,7 @@ def context(result: ProjectResult) -> dict[str, Any]:
             "mening": texts.effect_sentence(e), "mål": texts.target_sentence(e),
             "designnamn": texts.design_name(e.design), "figur": f"../{e.figur}" if e.figur else None,
             "figur_hs": f"../{e.figur_händelsestudie}" if e.figur_händelsestudie else None,
-            "se_typ": _SE_LABEL.get(e.se_typ or "", "inga"),
+            "se_typ": _se_sentence(e),
             "inferens": texts.inference_sentence(e),
         })
     designs = []
@@ -115,13 +108,13 @@ def context(result: ProjectResult) -> dict[str, Any]:
         "insatsstart_text": sv.date_text(result.insatsstart),
         "effekter": effects,
         "designer": designs,
-        "rekommendation": recommendation(result.effekter),
+        "rekommendation": conclusions.recommendation(result),
         "budget": economy_text.budget_context(result.ekonomi),
         "kalkyl": economy_text.calculation_context(result.kalkyl),
         "n_fig": n_fig,
         "sekretess": next((privacy.suppression_note(int(e.descriptive().get("minsta_antal") or 5))
                            for e in result.effekter if is_suppressed(e)), ""),
-        "n_indikatorer": sv.count_noun(len(result.effekter), "indikator", "indikatorer"),
+        "n_indikatorer": sv.count_words(len(result.effekter), "indikator", "indikatorer"),
     }
 
 

@@ -148,26 +148,26 @@ def _finite(x: Any) -> float | None:
 
 
 def _decimals(typ: str, values: list[float]) -> int:
-    """Decimals that suit the size of the numbers: shares 1 (in procentenheter), counts and means by magnitude."""
-    if typ == "andel":
-        return 1
-    if values and all(float(v).is_integer() for v in values):
-        return 0
-    size = max((abs(v) for v in values), default=0.0)
-    if size >= 100:
-        return 0
-    if size >= 1:
-        return 1
-    if size >= 0.1:
-        return 2
-    return 3
+    """The shared rounding rule, so text, tables and figures agree (:func:`sif_eval.swedish.effect_decimals`)."""
+    return sv.effect_decimals(typ, values)
 
 
-def _amount(value: float, typ: str, decimals: int) -> str:
-    """A magnitude in the indicator's unit: procentenheter for shares, a plain number otherwise."""
-    if typ == "andel":
-        return sv.percentage_points(value, decimals)
-    return sv.number(value, decimals)
+def unit_word(namn: str, typ: str) -> str:
+    """The unit a count is written in, from the indicator's name: "Antal orosanmälningar" → "orosanmälningar".
+
+    Shares carry procentenheter; a mean has no unit to name.
+    """
+    if typ != "antal":
+        return ""
+    words = " ".join(namn.split()).split(" ")
+    if len(words) > 1 and words[0].lower() in ("antal", "antalet"):
+        return words[1].lower()
+    return ""
+
+
+def _amount(value: float, typ: str, decimals: int, unit: str = "") -> str:
+    """A magnitude in the indicator's unit: procentenheter for shares, the counted noun for counts."""
+    return sv.effect_value(value, typ, decimals, unit_word=unit)
 
 
 def _is_zero(value: float, typ: str, decimals: int) -> bool:
@@ -202,11 +202,10 @@ def effect_sentence(effect: Effect) -> str:
 
     ci_text = ""
     if interval is not None:
-        # A decrease is reported as a positive magnitude, so its interval is flipped too.
-        lo, hi = (-interval[1], -interval[0]) if negative else interval
-        ci_text = sv.ci(lo, hi, decimals, scale=100.0 if typ == "andel" else 1.0)
+        # The signed interval, the same string as the table's (a decrease has a negative interval).
+        ci_text = sv.effect_ci(interval[0], interval[1], typ, decimals)
 
-    magnitude = _amount(abs(estimate), typ, decimals)
+    magnitude = _amount(abs(estimate), typ, decimals, unit_word(effect.namn or "", typ))
     verb = "minskade" if negative else "ökade"
 
     if design == "did":
@@ -300,8 +299,8 @@ def is_suppressed(e: Effect) -> bool:
 
 def suppressed_sentence(e: Effect) -> str:
     threshold = int(e.descriptive().get("minsta_antal") or 5)
-    return (f"Resultatet för {e.namn or e.indikator} redovisas inte eftersom en grupp har färre än "
-            f"{threshold} individer.")
+    return (f"Resultatet för {sv.lower_first(e.namn or e.indikator)} redovisas inte eftersom en grupp har färre än "
+            f"{sv.number_word(threshold)} individer.")
 
 
 _INFERENCE_TEXT = {
