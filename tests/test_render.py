@@ -77,8 +77,10 @@ def test_docx_has_real_styles_swedish_text_and_properties(rendered):
     assert doc.core_properties.title == "Utvärderingsrapport: Koordinatorer för ökad skolnärvaro"
     results = doc.tables[1]
     assert [c.text for c in results.rows[0].cells][:3] == ["Indikator", "Design", "Skattning"]
-    assert results.rows[1].cells[2].text.replace("\u00a0", " ") == "-5,2 p.e."
-    assert results.rows[1].cells[3].text.replace("\u00a0", " ") == "-7,4 p.e. till -3,0 p.e."
+    assert results.rows[1].cells[2].text.replace("\u00a0", " ") == "\u22125,2 p.e."
+    # The same interval, the same string, as the text: "95 % KI −7,4 till −3,0"
+    assert results.rows[1].cells[3].text.replace("\u00a0", " ") == "\u22127,4 till \u22123,0"
+    assert "\u221295 % KI \u22127,4 till \u22123,0"[1:] in text
     xml = doc.element.xml
     assert 'descr="Linjediagram över andelen elever med hög frånvaro."' in xml
     footer = doc.sections[0].footer._element.xml
@@ -90,7 +92,7 @@ def test_pdf_text_metadata_and_standard(rendered):
     reader = PdfReader(str(rendered.pdf))
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "Sammanfattning" in text and "Innehåll" in text
-    assert "95 % KI 3,0–7,4" in text.replace("\u00a0", " ")
+    assert "95 % KI \u22127,4 till \u22123,0" in text.replace("\u00a0", " ")
     assert "Sida 1 (" in text
     assert reader.metadata.title == "Utvärderingsrapport: Koordinatorer för ökad skolnärvaro"
     assert reader.metadata.author == "Uppsala kommun"
@@ -132,7 +134,7 @@ def test_result_for_a_too_small_group_is_not_shown(tmp_path):
         text = " ".join("\n".join(p.text for p in Document(str(doc.docx)).paragraphs).split())
         pdf = " ".join(" ".join(p.extract_text() for p in PdfReader(str(doc.pdf)).pages).split())
         for t in (text, pdf):
-            assert "redovisas inte eftersom en grupp har färre än 5 individer" in t
+            assert "redovisas inte eftersom en grupp har färre än fem individer" in t
             assert "5,2" not in t and "3,0–7,4" not in t
     report = Document(str(rendered[0].docx))
     assert report.tables[1].rows[1].cells[5].text == "<5"

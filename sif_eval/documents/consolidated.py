@@ -210,6 +210,8 @@ def render_documents(data: dict[str, Any], run_dir: Path, report_date: dt.date,
     municipality = municipality or Municipality(kommun=data.get("kommun", ""))
     author = municipality.kommun or data.get("kommun") or data["fond"]
     alt = {Path(f["fil"]).name: f["alt"] for f in data.get("figurer", [])}
+    dnr = data.get("diarienummer") or ""
     return [render.render(source, run_dir / paths.RUN_DOCUMENTS, report_date, title=title, author=author,
-                          alt_texts=alt, root=run_dir, config=templates.quarto_config)
+                          alt_texts=alt, root=run_dir, config=templates.quarto_config,
+                          header=(municipality.kommun or str(data.get("kommun") or ""), f"Dnr {dnr}" if dnr else ""))
             for source, title in write_sources(data, run_dir, report_date, templates, municipality)]

@@ -11,6 +11,7 @@ PDF/A-2b). Both read their options from ``_quarto.yml``.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import os
@@ -35,6 +36,7 @@ from ..settings import SETTINGS
 
 RENDERER_BUILTIN = "inbyggd (pandoc + typst)"
 RENDERER_QUARTO = "quarto"
+PDF_STANDARDS = ["a-2a", "ua-1"]
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~^$@:&;=\"'%/,?])")
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
@@ -141,7 +143,7 @@ def _epoch(report_date: dt.date) -> int:
 
 def render(source: Path, out_dir: Path, report_date: dt.date, *, title: str, author: str,
            alt_texts: Mapping[str, str] | None = None, config: Path | None = None,
-           root: Path | None = None) -> Rendered:
+           root: Path | None = None, header: tuple[str, str] = ("", "")) -> Rendered:
     """Render one Quarto markdown file to ``<stem>.docx`` and ``<stem>.pdf`` in ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = source.stem
@@ -151,9 +153,9 @@ def render(source: Path, out_dir: Path, report_date: dt.date, *, title: str, aut
     if which == RENDERER_QUARTO:
         _render_quarto(source, docx, pdf, config or paths.QUARTO_CONFIG)
     else:
-        _render_builtin(source, docx, pdf, opts, report_date, root or source.parent.parent, config)
+        _render_builtin(source, docx, pdf, opts, report_date, root or source.parent.parent, config, alt_texts or {})
     finish_docx(docx, report_date, title=title, author=author, lang=str(opts.get("lang", "sv-SE")),
-                alt_texts=alt_texts or {})
+                alt_texts=alt_texts or {}, header=header)
     return Rendered(name=stem, source=source, docx=docx, pdf=pdf, renderer=which)
 
 
@@ -214,7 +216,7 @@ def front_matter(source: Path) -> dict[str, Any]:
 
 
 def _render_builtin(source: Path, docx: Path, pdf: Path, opts: dict[str, Any], report_date: dt.date,
-                    root: Path, config: Path | None) -> None:
+                    root: Path, config: Path | None, alt_texts: Mapping[str, str] | None = None) -> None:
     fmt = opts.get("format", {}) or {}
     meta = front_matter(source)
     # A document's own front matter wins over _quarto.yml, as in Quarto.
@@ -244,31 +246,47 @@ def _render_builtin(source: Path, docx: Path, pdf: Path, opts: dict[str, Any], r
     if topts.get("toc"):
         targs += ["--toc", "--variable", f"toc-depth={topts.get('toc-depth', 3)}"]
     _run_pandoc(targs, env, source.parent)
-    _fix_typst_image_paths(typ, root)
-    compile_typst(typ, pdf, root, report_date, standard=str(topts.get("pdf-standard", "a-2b")))
+    _fix_typst_image_paths(typ, root, alt_texts or {})
+    standard = topts.get("pdf-standard", PDF_STANDARDS)
+    compile_typst(typ, pdf, root, report_date, standard=[standard] if isinstance(standard, str) else list(standard))
 
 
-def _fix_typst_image_paths(typ: Path, root: Path) -> None:
-    """Typst resolves image paths from the file; make them root-absolute so the root may differ."""
+def _typst_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _fix_typst_image_paths(typ: Path, root: Path, alt_texts: Mapping[str, str] | None = None) -> None:
+    """Make image paths root-absolute (Typst resolves them from the file) and give every image its alt text.
+
+    PDF/UA-1 requires alternative text on every figure; it is the same text
+    the Word document gets (``alt_texts``, keyed by file name).
+    """
     text = typ.read_text(encoding="utf-8")
     rel = typ.parent.relative_to(root)
+    alt_texts = alt_texts or {}
 
     def repl(m: re.Match[str]) -> str:
         target = Path(m.group(1))
-        if target.is_absolute():
-            return m.group(0)
-        return f'image("/{(rel / target).as_posix()}"'
+        alt = alt_texts.get(target.name) or f"Figur: {target.stem.replace('_', ' ')}"
+        path = m.group(1) if target.is_absolute() else f"/{(rel / target).as_posix()}"
+        return f'image("{path}", alt: {_typst_string(alt)}'
 
     typ.write_text(re.sub(r'image\("([^"]+)"', repl, text), encoding="utf-8")
 
 
-def compile_typst(typ: Path, pdf: Path, root: Path, report_date: dt.date, standard: str = "a-2b") -> None:
-    """Compile with only the fonts the typst package embeds: same PDF on every machine."""
+def compile_typst(typ: Path, pdf: Path, root: Path, report_date: dt.date,
+                  standard: str | list[str] = PDF_STANDARDS) -> None:
+    """Compile with only the fonts the typst package embeds: same PDF on every machine.
+
+    PDF/A-2a (archivable, tagged) and PDF/UA-1 (universally accessible) are
+    declared together, as the law on accessible public web documents asks
+    (EN 301 549); Typst refuses to write the file when, say, an image lacks alt text.
+    """
     import typst
 
     try:
         data = typst.compile(str(typ), root=str(root), font_paths=[], ignore_system_fonts=True,
-                             pdf_standards=[standard], timestamp=_epoch(report_date))
+                             pdf_standards=[standard] if isinstance(standard, str) else list(standard), timestamp=_epoch(report_date))
     except Exception as exc:  # noqa: BLE001 - typst raises its own error types
         raise RenderError(f"Typst kunde inte skapa PDF från {typ.name}: {tool_message(str(exc))}") from exc
     tmp = pdf.with_name(f".{pdf.name}.tmp")
@@ -294,7 +312,7 @@ _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 def finish_docx(path: Path, report_date: dt.date, *, title: str, author: str, lang: str,
-                alt_texts: Mapping[str, str]) -> None:
+                alt_texts: Mapping[str, str], header: tuple[str, str] = ("", "")) -> None:
     """Set properties and alternative texts, and fix every zip timestamp.
 
     Pandoc takes an image's description from its caption; Word users and
@@ -317,9 +335,51 @@ def finish_docx(path: Path, report_date: dt.date, *, title: str, author: str, la
         for name in names:
             if name and Path(name).name in alt_texts:
                 doc_pr.set("descr", alt_texts[Path(name).name])
+    _running_head(doc, *header)
+    _repeat_table_headers(doc)
     buf = io.BytesIO()
     doc.save(buf)
     normalise_zip(buf.getvalue(), path, moment)
+
+
+def _running_head(doc: Any, left: str, right: str) -> None:
+    """The same running head as the PDF: municipality to the left, "Dnr …" to the right, from page two.
+
+    The first page carries the title and header fields itself, as the seeds do.
+    """
+    from docx.enum.text import WD_TAB_ALIGNMENT
+    from docx.shared import Pt
+
+    if not (left or right):
+        return
+    for section in doc.sections:
+        section.different_first_page_header_footer = True
+        width = section.page_width - section.left_margin - section.right_margin
+        para = section.header.paragraphs[0] if section.header.paragraphs else section.header.add_paragraph()
+        para.text = ""
+        para.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+        run = para.add_run(f"{left}\t{right}")
+        run.font.size = Pt(9)
+        first = section.first_page_footer
+        if not first.paragraphs or not first.paragraphs[0].text:  # page one keeps its page number
+            first.is_linked_to_previous = False
+            for el in section.footer._element:
+                first._element.append(copy.deepcopy(el))
+
+
+def _repeat_table_headers(doc: Any) -> None:
+    """Mark every table's first row as a header row that repeats on each page (tblHeader), for screen readers."""
+    from docx.oxml.ns import qn
+    from docx.oxml import OxmlElement
+
+    for table in doc.tables:
+        if not table.rows:
+            continue
+        tr_pr = table.rows[0]._tr.get_or_add_trPr()
+        if tr_pr.find(qn("w:tblHeader")) is None:
+            mark = OxmlElement("w:tblHeader")
+            mark.set(qn("w:val"), "true")
+            tr_pr.append(mark)
 
 
 def normalise_zip(data: bytes, target: Path, moment: dt.datetime) -> None:

@@ -171,5 +171,6 @@ def render_reports(result: ProjectResult, run_dir: Path, report_date: dt.date,
         source = render.write_source(template, values, meta, run_dir / paths.RUN_SOURCES / f"{stem}.qmd",
                                      filters=FILTERS, template_dir=templates.templates)
         out.append(render.render(source, run_dir / paths.RUN_DOCUMENTS, report_date, title=title, author=author,
-                                 alt_texts=alt, root=run_dir, config=templates.quarto_config))
+                                 alt_texts=alt, root=run_dir, config=templates.quarto_config,
+                                 header=(municipality.kommun, f"Dnr {result.diarienummer}" if result.diarienummer else "")))
     return out
