@@ -162,7 +162,7 @@ def render_reports(result: ProjectResult, run_dir: Path, report_date: dt.date,
     for stem, template, title, values, toc in documents:
         # A board paper writes its title in the body, below the header fields, as the seeds do.
         title_key = "title" if toc else "title-meta"
-        meta = {title_key: render.escape_md(title), "lang": "sv-SE", "toc": toc,
+        meta = {title_key: render.escape_md(title), "lang": "sv-SE", "toc": False,  # placed by ::: innehall
                 "kommun": render.escape_md(municipality.kommun), "diarienummer": render.escape_md(result.diarienummer)}
         if toc:  # a report shows author and date under its title; a board paper has them in its header
             meta.update(author=render.escape_md(author), date=sv.date_header(report_date))
