@@ -260,7 +260,8 @@ def _small_numbers_note(loaded) -> None:
         for note in decided.notes():
             print(f"  Små tal: {note}")
         if decided.grund == "okänd" and not decided.withheld:
-            print("    Fyll i kolumnen antal (hur många individer varje rad står för) så att regeln kan prövas.")
+            print("    Fyll i kolumnen antal i utfallet (hur många individer varje rad står för; 1 om raden gäller "
+                  "en person) så att regeln kan prövas.")
 
 
 def _on_sigterm(signum: int, _frame: object) -> None:

@@ -246,7 +246,7 @@ def test_target_undecided() -> None:
 
 def test_target_count_increase_and_unassessed() -> None:
     effect = make_effect(typ="antal", namn="Antal lovjobb", effektmål=140, måluppfyllelse=None)
-    assert target_sentence(effect) == "Måluppfyllelsen för effektmålet (en ökning med 140) har inte bedömts."
+    assert target_sentence(effect) == "Måluppfyllelsen för effektmålet (en ökning med 140\u00a0lovjobb) har inte bedömts."
 
 
 def test_target_missing_and_invalid() -> None:

@@ -160,9 +160,18 @@ def unit_word(namn: str, typ: str) -> str:
     if typ != "antal":
         return ""
     words = " ".join(namn.split()).split(" ")
-    if len(words) > 1 and words[0].lower() in ("antal", "antalet"):
-        return words[1].lower()
-    return ""
+    if len(words) < 2 or words[0].lower() not in ("antal", "antalet"):
+        return ""
+    noun = []
+    for word in words[1:4]:  # "Antal nya placeringar av barn …" → "nya placeringar"
+        if word.lower() in _STOP_WORDS or not word.isalpha():
+            break
+        noun.append(word.lower())
+    return " ".join(noun)
+
+
+_STOP_WORDS = {"av", "per", "i", "med", "för", "utanför", "som", "på", "under", "till", "inom", "från", "hos", "vid",
+               "och", "eller", "bland", "mot"}
 
 
 def _amount(value: float, typ: str, decimals: int, unit: str = "") -> str:
@@ -258,13 +267,13 @@ def effect_sentence(effect: Effect) -> str:
     return " ".join(sentences)
 
 
-def _target_text(target: float, typ: str) -> str:
+def _target_text(target: float, typ: str, unit: str = "") -> str:
     """The target as a change: -0.05 for a share → "en minskning med 5,0 procentenheter"."""
     decimals = _decimals(typ, [target])
     if _is_zero(target, typ, decimals):
         return "ingen förändring"
     kind = "en minskning" if target < 0 else "en ökning"
-    return f"{kind} med {_amount(abs(target), typ, decimals)}"
+    return f"{kind} med {_amount(abs(target), typ, decimals, unit)}"
 
 
 def target_sentence(effect: Effect) -> str:
@@ -282,7 +291,7 @@ def target_sentence(effect: Effect) -> str:
     target = _finite(effect.effektmål)
     if target is None:
         return "Inget effektmål har angetts."
-    goal = f"effektmålet ({_target_text(target, effect.typ)})"
+    goal = f"effektmålet ({_target_text(target, effect.typ, unit_word(effect.namn or '', effect.typ))})"
     if state == "uppnått":
         return f"E{goal[1:]} är uppnått."
     if state == "ej_uppnått":

@@ -194,8 +194,8 @@ class IndicatorPrivacy:
         out = []
         name = sv.lower_first(self.namn or self.indikator)
         if self.withheld:
-            groups = [f"{_GROUP_NAMES.get(g, g)} ({suppress_text(n, t)} individer)" for g, n in self.små_grupper]
-            groups += [f"{_GROUP_NAMES.get(g, g)} (totalt {suppress_text(n, t)})" for g, n in self.små_totaler
+            groups = [f"{_GROUP_NAMES.get(g, g)} (färre än {sv.number_word(t)} individer)" for g, _ in self.små_grupper]
+            groups += [f"{_GROUP_NAMES.get(g, g)} (totalt färre än {sv.number_word(t)})" for g, _ in self.små_totaler
                        if g not in {x for x, _ in self.små_grupper}]
             out.append(f"Resultatet för {name} redovisas inte i de offentliga dokumenten eftersom "
                        f"{sv.join_list(groups)} understiger minsta antal ({sv.number_word(t)}).")
