@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import swedish as sv
 from ..errors import InputError, Problem
 from ..model import (
     DESIGNS,
@@ -365,7 +366,7 @@ def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem
             else:
                 val = val / den * (indicators[ind].per or 1.0)
         elif ind in indicators and indicators[ind].typ == "andel" and not 0 <= val <= 1:
-            problems.append(Problem(rel, f"värdet {val_raw} är ingen andel mellan 0 och 1 (indikatorn '{ind}' har typ andel).",
+            problems.append(Problem(rel, f"värdet {sv.number(val)} är ingen andel mellan 0 och 1 (indikatorn '{ind}' har typ andel).",
                                     row=rownum, column="värde", hint="Skriv andelar som 0–1, t.ex. 0,125 för 12,5 procent."))
         unit = cell(cells, "enhet") if "enhet" in col_index else ""
         antal = None

@@ -15,6 +15,7 @@ import pandas as pd
 from .. import swedish as sv
 from ..analysis.common import repeated_units
 from ..analysis.estimate import choose_design, planned_inference
+from ..documents.texts import unit_word
 from ..economics import api as economics
 from ..inputs.economy import find_economy_file
 from ..inputs.municipality import municipality_file
@@ -121,7 +122,10 @@ def describe(loaded: LoadedProject) -> list[str]:
                      "utfall.xlsx läses inte. Ta bort den fil som inte ska gälla.")
     for ind in p.indikatorer:
         rows = obs[obs["indikator"] == ind.id]
-        target = f", effektmål {sv.number(ind.effektmål)}" if ind.effektmål is not None else ", inget effektmål"
+        target = ", inget effektmål"
+        if ind.effektmål is not None:  # in the indicator's unit, as the documents write it: "−2,0 procentenheter"
+            decimals = sv.effect_decimals(ind.typ, [ind.effektmål])
+            target = f", effektmål {sv.effect_value(ind.effektmål, ind.typ, decimals, unit_word=unit_word(ind.namn, ind.typ))}"
         lines.append(f"- {ind.id}: {ind.namn} ({TYPE_NOTES.get(ind.typ, ind.typ)}, {ind.bättre} är bättre{target})")
         lines += [f"    {_periods(rows)}", f"    {_groups(rows)}", f"    {_units(rows)}"]
         lines += [f"    {text}" for text in _design(rows, ind)]
