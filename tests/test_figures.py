@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+from sif_eval import swedish as sv
 from sif_eval.analysis.estimate import estimate
 from sif_eval.figures.effects import SwedishFormatter, fmt_diff, fmt_level, plot_effect
 from sif_eval.model import Indicator
@@ -35,7 +36,7 @@ def test_plot_each_design_writes_png_and_swedish_alt(tmp_path, name):
     path = tmp_path / "sub" / f"{name}.png"
     alt = plot_effect(obs, effect, ind, path)
     assert path.read_bytes().startswith(PNG_MAGIC)
-    assert ind.namn in alt and "insatsstart" in alt
+    assert sv.lower_first(ind.namn) in alt and "insatsstart" in alt
     assert "95 % konfidensintervall" in alt
     assert "." not in alt.replace(".png", "").rstrip(".").replace(". ", " ")  # decimal comma only
     if ind.typ == "andel":
@@ -78,6 +79,6 @@ def test_swedish_formatter():
 
 def test_prose_numbers():
     assert fmt_level(0.125, "andel") == "12,5 %"
-    assert fmt_diff(-0.052, "andel") == "\u22125,2 procentenheter"
+    assert fmt_diff(-0.052, "andel") == "\u22125,2\u00a0procentenheter"
     assert fmt_diff(-11863.9, "medelvärde") == "\u221211\u00a0864"
     assert fmt_level(np.float64(1.5), "antal") == "1,50"

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter
 from scipy import stats
 
+from .. import swedish
 from ..analysis.common import INSATS, JAMFORELSE, period_label, repeated_units, sv_num, usable_weights
 from ..analysis.its import its_curves
 from ..model import Effect, Indicator
@@ -76,13 +77,18 @@ def fmt_level(x: float | None, typ: str) -> str:
     return sv_num(x, _decimals(x))
 
 
-def fmt_diff(x: float | None, typ: str) -> str:
-    """A difference for prose: shares in procentenheter."""
+def fmt_diff(x: float | None, typ: str, decimals: int | None = None) -> str:
+    """A difference for prose: shares in procentenheter; ``decimals`` from the estimate's one rounding rule."""
     if x is None:
         return "–"
-    if typ == "andel":
-        return f"{sv_num(100 * x, 1)} procentenheter"
-    return sv_num(x, _decimals(x))
+    if decimals is None:
+        decimals = 1 if typ == "andel" else _decimals(x)
+    return swedish.effect_value(x, typ, decimals)
+
+
+def _effect_decimals(effect: Effect) -> int:
+    """The rounding the text and the table use for this estimate (:func:`sif_eval.swedish.effect_decimals`)."""
+    return swedish.effect_decimals(effect.typ, [effect.skattning, effect.ki_låg, effect.ki_hög])
 
 
 def _decimals(x: float) -> int:
@@ -93,10 +99,10 @@ def _decimals(x: float) -> int:
 def _ci_text(effect: Effect) -> str:
     if effect.ki_låg is None or effect.ki_hög is None:
         return " (osäkerheten kunde inte skattas)"
-    low, high = fmt_diff(effect.ki_låg, effect.typ), fmt_diff(effect.ki_hög, effect.typ)
-    if effect.typ == "andel":  # unit once, at the end: "−6,0 till −4,0 procentenheter"
-        low = low.removesuffix(" procentenheter")
-    return f" (95 % konfidensintervall {low} till {high})"
+    # The same string as the text and the table, with the unit once at the end for shares.
+    interval = swedish.effect_ci(effect.ki_låg, effect.ki_hög, effect.typ, _effect_decimals(effect), label=False)
+    unit = "\u00a0procentenheter" if effect.typ == "andel" else ""
+    return f" (95 % konfidensintervall {interval}{unit})"
 
 
 def _weighted_means(obs: pd.DataFrame) -> pd.DataFrame:
@@ -183,13 +189,13 @@ def _draw_did(ax, obs: pd.DataFrame, effect: Effect, ind: Indicator, insatsstart
     ax.legend(loc="best", frameon=False)
     d = effect.descriptive()
     return (
-        f"Linjediagram över {ind.namn} per period för insatsgruppen och jämförelsegruppen, med en lodrät linje vid "
+        f"Linjediagram över {swedish.lower_first(ind.namn)} per period för insatsgruppen och jämförelsegruppen, med en lodrät linje vid "
         f"insatsstart. Insatsgruppens medelvärde gick från {fmt_level(d.get('medel_insats_före'), ind.typ)} före "
         f"till {fmt_level(d.get('medel_insats_efter'), ind.typ)} efter insatsstart, jämförelsegruppens från "
         f"{fmt_level(d.get('medel_jämförelse_före'), ind.typ)} till "
         f"{fmt_level(d.get('medel_jämförelse_efter'), ind.typ)}. Den skattade effekten "
         f"({'nivåförändring i skillnaden mellan grupperna' if effect.design == 'its_kontrollerad' else 'skillnad i skillnader'}"
-        f") är {fmt_diff(effect.skattning, ind.typ)}{_ci_text(effect)}."
+        f") är {fmt_diff(effect.skattning, ind.typ, _effect_decimals(effect))}{_ci_text(effect)}."
     )
 
 
@@ -259,9 +265,9 @@ def _draw_its(ax, obs: pd.DataFrame, effect: Effect, ind: Indicator, insatsstart
     ax.legend(loc="best", frameon=False)
     d = effect.descriptive()
     return (
-        f"Linjediagram över {ind.namn} per period i insatsgruppen med observerade värden, en anpassad trend före och "
+        f"Linjediagram över {swedish.lower_first(ind.namn)} per period i insatsgruppen med observerade värden, en anpassad trend före och "
         f"efter insatsstart och en streckad linje för den förväntade utvecklingen utan insatsen. Nivåförändringen "
-        f"vid insatsstart skattas till {fmt_diff(effect.skattning, ind.typ)}{_ci_text(effect)} och "
+        f"vid insatsstart skattas till {fmt_diff(effect.skattning, ind.typ, _effect_decimals(effect))}{_ci_text(effect)} och "
         f"lutningsförändringen till {fmt_diff(d.get('lutningsförändring'), ind.typ)} per period."
     )
 
@@ -314,10 +320,10 @@ def _draw_before_after(ax, obs: pd.DataFrame, effect: Effect, ind: Indicator) ->
     ax.set_xticks([0, 1])
     ax.set_xticklabels(["Före insatsstart", "Efter insatsstart"])
     return (
-        f"Punktdiagram över medelvärdet av {ind.namn} i insatsgruppen före "
+        f"Punktdiagram över medelvärdet av {swedish.lower_first(ind.namn)} i insatsgruppen före "
         f"({fmt_level(d.get('medel_insats_före'), ind.typ)}) och efter "
         f"({fmt_level(d.get('medel_insats_efter'), ind.typ)}) insatsstart, med 95 % konfidensintervall. "
-        f"Förändringen är {fmt_diff(effect.skattning, ind.typ)}{_ci_text(effect)}. En jämförelse före och efter "
+        f"Förändringen är {fmt_diff(effect.skattning, ind.typ, _effect_decimals(effect))}{_ci_text(effect)}. En jämförelse före och efter "
         "visar en förändring, inte en orsakseffekt."
     )
 
@@ -352,7 +358,7 @@ def plot_effect(
                 transform=ax.transAxes,
             )
             ax.set_axis_off()
-            alt = f"Inget diagram: underlaget för {indicator.namn} räcker inte för en skattning."
+            alt = f"Inget diagram: underlaget för {swedish.lower_first(indicator.namn)} räcker inte för en skattning."
         elif effect.design in ("did", "its_kontrollerad"):
             alt = _draw_did(ax, obs, effect, indicator, insatsstart, hidden)
             _period_axis(ax, obs["period_start"], typ)
@@ -416,5 +422,6 @@ def plot_event_study(effect: Effect, path: pathlib.Path) -> str | None:
     bars = ("utan intervall, eftersom enheterna är för få för klustrade intervall," if few
             else "med 95-procentiga konfidensintervall")
     return (f"Punktdiagram {bars} för skillnaden mellan insats- och jämförelsegrupp "
-            f"i varje period före och efter insatsstart för {effect.namn}, i {unit}, med perioden närmast före "
+            f"i varje period före och efter insatsstart för {swedish.lower_first(effect.namn)}, i {unit}, "
+            "med perioden närmast före "
             f"start som referens.{pre_text}")
