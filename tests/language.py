@@ -20,7 +20,7 @@ _NOUNS = ("indikator", "indikatorer", "effektmål", "projekt", "insats", "insats
           "förhållande", "förhållanden", "individer")
 DIGIT_COUNT = re.compile(r"(?<![\d,.\-−/])\b([0-9])[\s\u00a0](?:" + "|".join(_NOUNS) + r")\b")
 # A decimal point in a Swedish number ("värdet 14.1").
-DECIMAL_POINT = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")
+DECIMAL_POINT = re.compile(r"(?<![\d.])\d+\.\d+(?!\d)(?!\.\d)")
 
 
 def problems(text: str) -> dict[str, list[str]]:

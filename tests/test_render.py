@@ -75,7 +75,7 @@ def test_docx_has_real_styles_swedish_text_and_properties(rendered):
     assert doc.core_properties.language == "sv-SE"
     assert doc.core_properties.author == "Uppsala kommun"
     assert doc.core_properties.title == "Utvärderingsrapport: Koordinatorer för ökad skolnärvaro"
-    results = doc.tables[1]
+    results = doc.tables[0]
     assert [c.text for c in results.rows[0].cells][:3] == ["Indikator", "Design", "Skattning"]
     assert results.rows[1].cells[2].text.replace("\u00a0", " ") == "\u22125,2 p.e."
     # The same interval, the same string, as the text: "95 % KI −7,4 till −3,0"
@@ -137,6 +137,6 @@ def test_result_for_a_too_small_group_is_not_shown(tmp_path):
             assert "redovisas inte eftersom en grupp har färre än fem individer" in t
             assert "5,2" not in t and "3,0–7,4" not in t
     report = Document(str(rendered[0].docx))
-    assert report.tables[1].rows[1].cells[5].text == "<5"
+    assert report.tables[0].rows[1].cells[5].text == "<5"
     assert "Antal under 5 redovisas inte" in "\n".join(p.text for p in report.paragraphs)
     assert 'descr="Linjediagram' not in report.element.xml  # the figure is left out
