@@ -226,6 +226,11 @@ def _validate(project: Path) -> int:
     loaded = load_checked(project)
     for line in describe(loaded):
         print(line)
+    from .inputs.keys import unknown_keys
+    from .inputs.municipality import municipality_file
+
+    for warning in unknown_keys(loaded.directory or project, municipality_file(loaded.directory or project)):
+        print(f"Varning: {warning}")
     if not loaded.observations.empty:  # a report back to a funder may have no indicators at all
         _small_numbers_note(loaded)
     for line in run_history(paths.OUTPUTS, loaded.project.slug):

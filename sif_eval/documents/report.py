@@ -105,6 +105,7 @@ def context(result: ProjectResult) -> dict[str, Any]:
         "r": result,
         "kommun": extra.get("kommun", ""),
         "period": extra.get("period", ""),
+        "datakälla": str(extra.get("datakalla", "") or "").strip().rstrip("."),
         "insatsstart_text": sv.date_text(result.insatsstart),
         "effekter": effects,
         "designer": designs,
