@@ -40,7 +40,17 @@ Exempel:
   sif-eval prioritera inputs/                   rangordna årets ansökningar för styrgruppen
   sif-eval pseudonymisera inputs/mitt-projekt --kolumn enhet
 
-Användarguide: {GUIDE}"""
+Användarguide: {GUIDE}. Alla nycklar i indatafilerna: docs/nycklar.md.
+"""
+
+
+def _folders_note() -> str:
+    """Which inputs/ and outputs/ the defaults point at, for --help."""
+    from . import paths
+
+    why = ("arbetskatalogen, eftersom den har en mapp inputs/" if paths.DATA_ROOT_IS_CWD or paths.DATA_ROOT == Path.cwd().resolve()
+           else "installationens; arbetskatalogen har ingen mapp inputs/")
+    return f"Mappar: standard är inputs/ och outputs/ i {paths.DATA_ROOT} ({why})."
 _ARGPARSE_SV = (  # argparse's own messages, which are English whatever the locale
     (re.compile(r"the following arguments are required: (.*)"), r"dessa argument saknas: \1"),
     (re.compile(r"unrecognized arguments: (.*)"), r"okända argument: \1"),
@@ -63,7 +73,7 @@ class _SwedishFormatter(argparse.HelpFormatter):
             if line.startswith("  ") or not line.strip():
                 out.append(indent + line)
             else:
-                out.append(textwrap.fill(" ".join(line.split()), width, initial_indent=indent,
+                out.append(textwrap.fill(" ".join(line.split()), width, initial_indent=indent, break_on_hyphens=False,
                                          subsequent_indent=indent))
         return "\n".join(out)
 
@@ -87,7 +97,7 @@ class _SwedishParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _SwedishParser(prog="sif-eval", description="Utvärdering av sociala investeringsfonder: effektanalys och "
                        "dokument i Word och PDF. Skriv 'sif-eval KOMMANDO --help' för hjälp om ett kommando.",
-                       epilog=MAIN_EPILOG)
+                       epilog=MAIN_EPILOG + _folders_note())
     p.add_argument("--version", action="version", version=f"sif-eval {__version__}",
                    help="visa versionen och avsluta")
     sub = p.add_subparsers(dest="command", metavar="KOMMANDO", parser_class=_SwedishParser, title="kommandon")
@@ -99,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
                          epilog="Exempel: sif-eval ny mitt-projekt")
     new.add_argument("namn", help="projektets kortnamn, blir mappens namn, t.ex. mitt-projekt")
     new.add_argument("--inputs", type=Path, default=None, metavar="MAPP",
-                     help="mappen där projektmappen skapas (standard: inputs/)")
+                     help="mappen där projektmappen skapas (standard: inputs/ i arbetskatalogen om den har inputs/, annars installationens)")
     run = sub.add_parser("run", help="kör ett projekt: analys, resultat och dokument i en ny körningsmapp",
                          description="Kontrollerar indata, kör effektanalysen och skapar utvärderingsrapporten i "
                          "Word och PDF i en ny mapp under outputs/<projekt>/. Stegen visas medan körningen pågår, sedan "
@@ -108,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                          epilog="Exempel: sif-eval run inputs/skolnarvaro --rapportdatum 2022-02-02")
     run.add_argument("projekt", type=Path, help="projektmappen, t.ex. inputs/skolnarvaro")
     run.add_argument("--outputs", type=Path, default=None, metavar="MAPP",
-                     help="var körningsmappar skapas (standard: outputs/)")
+                     help="var körningsmappar skapas (standard: outputs/ i arbetskatalogen om den har inputs/, annars installationens)")
     run.add_argument("--rapportdatum", type=_date, default=None, metavar="DATUM",
                      help="datum i dokumenten, ÅÅÅÅ-MM-DD (standard: i dag)")
     rep = sub.add_parser("reproduce", aliases=["reproducera"],
@@ -181,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "sif-eval batch inputs/ --dask tcp://10.0.0.5:8786)")
     bat.add_argument("inputs", type=Path, metavar="MAPP", help="mappen med projektmapparna och fond.yaml, t.ex. inputs/")
     bat.add_argument("--outputs", type=Path, default=None, metavar="MAPP",
-                     help="var körningsmappar skapas (standard: outputs/)")
+                     help="var körningsmappar skapas (standard: outputs/ i arbetskatalogen om den har inputs/, annars installationens)")
     bat.add_argument("--år", "--ar", dest="ar", type=int, default=None, metavar="ÅR",
                      help="utvärderingsåret (standard: fond.yamls senaste år, högst rapportdatumets år)")
     bat.add_argument("--workers", type=int, default=None, metavar="N", help="antal parallella processer (standard: en per kärna)")

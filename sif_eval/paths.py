@@ -9,10 +9,28 @@ from .settings import SETTINGS
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT = (SETTINGS.root or PACKAGE_DIR.parent).resolve()
 
+
+
+def data_root(cwd: Path | None = None) -> tuple[Path, bool]:
+    """Where ``inputs/`` and ``outputs/`` are by default, and whether that is the working directory.
+
+    The folder the user stands in wins when it has an ``inputs/`` folder (a
+    copied repository writes into the copy, not into the installation);
+    otherwise the installation's, as before.  ``SIF_EVAL_ROOT`` fixes it.
+    """
+    if SETTINGS.root is not None:
+        return ROOT, False
+    here = (cwd or Path.cwd()).resolve()
+    if (here / "inputs").is_dir():
+        return here, here != ROOT
+    return ROOT, False
+
+
+DATA_ROOT, DATA_ROOT_IS_CWD = data_root()
 TEMPLATES = ROOT / "templates"
 NOTEBOOKS = ROOT / "notebooks"
-INPUTS = ROOT / "inputs"
-OUTPUTS = ROOT / "outputs"
+INPUTS = DATA_ROOT / "inputs"
+OUTPUTS = DATA_ROOT / "outputs"
 QUARTO_CONFIG = ROOT / "_quarto.yml"
 
 EFFECT_NOTEBOOK = NOTEBOOKS / "effektutvardering.ipynb"

@@ -113,3 +113,24 @@ def test_validera_and_run_decide_with_the_same_function_and_say_the_same(tmp_pat
     assert said and all(s in e.varningar for s in said)
     assert "Fyll i kolumnen antal" in proc.stdout
     assert "\u2212" in proc.stdout and " -1" not in proc.stdout  # effektmål −1 with the minus sign
+
+
+def test_two_plus_two_schools_end_to_end_result_shown_and_interval_agrees(tmp_path):
+    """The issue's trial: aggregate rows without antal, cp1252 semicolon CSV; the result is shown."""
+    from docx import Document
+
+    project = _project(tmp_path, antal=False)
+    proc = subprocess.run([sys.executable, "-m", "sif_eval", "run", str(project), "--outputs", str(tmp_path / "out"),
+                           "--rapportdatum", "2022-02-02"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    run_dir = __import__("pathlib").Path(proc.stdout.strip().splitlines()[-1])
+    report = Document(str(run_dir / "dokument" / "utvarderingsrapport.docx"))
+    text = " ".join("\n".join(p.text for p in report.paragraphs).split())
+    row = [c.text for c in report.tables[0].rows[1].cells]
+    assert row[5] != "<5" and "redovisas inte" not in text  # not withheld: two schools are not two persons
+    if row[3] == "\u2013":  # four schools give no interval: the documents say the evidence cannot answer
+        assert "Underlaget räcker inte för att bedöma effekten." in text
+        assert "rekommenderas inte" not in text
+    else:
+        assert f"95\u00a0%\u00a0KI\u00a0{row[3]}" in text  # the table's interval, letter for letter, in the text
+    assert "Gruppstorleken är inte angiven för antal orosanmälningar" in text
