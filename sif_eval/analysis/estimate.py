@@ -34,7 +34,6 @@ from .common import (
     num,
     period_label,
     repeated_units,
-    sv_num,
     t_inference,
     usable_weights,
     weights_note,

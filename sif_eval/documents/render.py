@@ -155,7 +155,7 @@ def render(source: Path, out_dir: Path, report_date: dt.date, *, title: str, aut
     else:
         _render_builtin(source, docx, pdf, opts, report_date, root or source.parent.parent, config, alt_texts or {})
     finish_docx(docx, report_date, title=title, author=author, lang=str(opts.get("lang", "sv-SE")),
-                alt_texts=alt_texts or {}, header=header)
+                alt_texts=alt_texts or {}, header=header if opts.get("sif-word-sidhuvud") else None)
     return Rendered(name=stem, source=source, docx=docx, pdf=pdf, renderer=which)
 
 
@@ -312,7 +312,7 @@ _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 def finish_docx(path: Path, report_date: dt.date, *, title: str, author: str, lang: str,
-                alt_texts: Mapping[str, str], header: tuple[str, str] = ("", "")) -> None:
+                alt_texts: Mapping[str, str], header: tuple[str, str] | None = ("", "")) -> None:
     """Set properties and alternative texts, and fix every zip timestamp.
 
     Pandoc takes an image's description from its caption; Word users and
@@ -335,8 +335,9 @@ def finish_docx(path: Path, report_date: dt.date, *, title: str, author: str, la
         for name in names:
             if name and Path(name).name in alt_texts:
                 doc_pr.set("descr", alt_texts[Path(name).name])
-    _running_head(doc, *header)
-    _repeat_table_headers(doc)
+    if header is not None:  # None: a run archived before these existed, reproduced byte for byte
+        _running_head(doc, *header)
+        _repeat_table_headers(doc)
     buf = io.BytesIO()
     doc.save(buf)
     normalise_zip(buf.getvalue(), path, moment)
@@ -369,8 +370,8 @@ def _running_head(doc: Any, left: str, right: str) -> None:
 
 def _repeat_table_headers(doc: Any) -> None:
     """Mark every table's first row as a header row that repeats on each page (tblHeader), for screen readers."""
-    from docx.oxml.ns import qn
     from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
 
     for table in doc.tables:
         if not table.rows:
