@@ -6,7 +6,7 @@ name can never become markup, a raw OpenXML/Typst block or template code.
 The Markdown is then rendered by ``quarto render`` where Quarto is on the
 PATH, and otherwise by the built-in renderer (pandoc to .docx with the
 reference document; pandoc to Typst compiled by the ``typst`` package to
-PDF/A-2b). Both read their options from ``_quarto.yml``.
+PDF/A-2a + PDF/UA-1). Both read their options from ``_quarto.yml``.
 """
 
 from __future__ import annotations
