@@ -96,7 +96,7 @@ def recommendation(result_or_effects: ProjectResult | Sequence[Effect]) -> str:
     kind = conclusion(effects)
     one = len(judged) == 1
     if kind == "visad":
-        causal = any(e.design in ("did", "its") for e in reached)
+        causal = any(e.design in ("did", "its", "its_kontrollerad") for e in reached)
         return (("Effektmålet är uppnått. " if one else "Samtliga effektmål är uppnådda. ")
                 + "Insatsen bör övervägas för implementering i ordinarie verksamhet"
                 + (", med fortsatt uppföljning av indikatorerna." if causal else
@@ -153,6 +153,8 @@ _DESIGN_WEIGHT = {
             "antagandet att grupperna hade utvecklats på samma sätt utan insatsen."),
     "its": ("Tidsserien jämför utvecklingen med den tidigare trenden; den kan inte skilja insatsen från andra "
             "händelser vid samma tid."),
+    "its_kontrollerad": ("Tidsserien för skillnaden mot jämförelsegruppen räknar bort sådant som drabbar båda "
+                         "grupperna lika, men bygger på få enheter."),
     "före_efter": ("En jämförelse före och efter insatsstart kan inte skilja insatsens effekt från annat som "
                    "förändrades under samma tid."),
 }
@@ -169,7 +171,7 @@ def presentation(result: ProjectResult) -> list[str]:
         return [own] if isinstance(own, str) else list(own)
     effects = result.effekter
     paragraphs = []
-    designs = [d for d in ("did", "its", "före_efter") if any(e.design == d for e in effects)]
+    designs = [d for d in _DESIGN_WEIGHT if any(e.design == d for e in effects)]
     if designs:
         paragraphs.append("Förvaltningen har bedömt resultaten utifrån vad utvärderingens design kan visa. "
                           + " ".join(_DESIGN_WEIGHT[d] for d in designs))
