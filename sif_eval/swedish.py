@@ -498,6 +498,8 @@ def effect_value(x: Any, typ: str, decimals: int, *, unit: Literal["ord", "kort"
             return f"{text}{NBSP}p.e."
         return f"{text}{NBSP}{'procentenhet' if _is_one(text) else 'procentenheter'}"
     text = _format(_to_decimal(x), decimals)
+    if unit == "ord" and unit_word and _is_one(text):  # the noun is plural: "1,0 orosanmälningar", never "1 …"
+        text = _format(_to_decimal(x), 1)
     return f"{text}{NBSP}{unit_word}" if unit == "ord" and unit_word else text
 
 

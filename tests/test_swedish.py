@@ -163,6 +163,7 @@ def test_one_rounding_rule_for_estimates() -> None:
     assert sv.effect_value(-0.032, "andel", 1) == "\u22123,2\u00a0procentenheter"
     assert sv.effect_value(-0.032, "andel", 1, unit="kort") == "\u22123,2\u00a0p.e."
     assert sv.effect_value(-0.3, "antal", 2, unit_word="anmälningar per månad") == "\u22120,30\u00a0anmälningar per månad"
+    assert sv.effect_value(1, "antal", 0, unit_word="orosanmälningar") == "1,0\u00a0orosanmälningar"  # plural noun
     assert sv.effect_ci(-0.074, -0.03, "andel", 1, label=False) == "\u22127,4\u00a0till\u00a0\u22123,0"
 
 
