@@ -25,9 +25,9 @@ from .project import REQUIRED_KEYS
 PREPARATION_KEYS = ("barnperspektiv", "jämställdhet", "näringsliv")
 DECISION_KEYS = ("rekommendation", "förslag_till_beslut", "föredragning")
 FUNDER_KEYS = ("bidragsgivare", "område", "beslut_datum", "bakgrund", "slutsatser")
-PROJECT_OPTIONAL = ("beskrivning", "målgrupp", "rapporttyp", "period", "kommun", "datakälla", *PREPARATION_KEYS, *DECISION_KEYS,
+PROJECT_OPTIONAL = ("beskrivning", "målgrupp", "rapporttyp", "period", "kommun", "datakälla", "övergångsperiod", *PREPARATION_KEYS, *DECISION_KEYS,
                     *FUNDER_KEYS, "kalkyl", "ekonomi", "återföring", *ECONOMY_SECTION_KEYS[:3])
-INDICATOR_KEYS = ("id", "namn", "typ", "bättre", "effektmål", "design")
+INDICATOR_KEYS = ("id", "namn", "typ", "bättre", "effektmål", "design", "övergångsperiod", "nämnare", "per")
 MUNICIPALITY_KEYS = ("kommun", "förvaltning", "adressat", "fond", "undertecknare", "beslutet_skickas_till",
                      "logotyp", "minsta_antal")
 SIGNER_KEYS = ("namn", "titel")
@@ -71,7 +71,11 @@ DESCRIPTIONS: dict[str, str] = {
     "typ": "andel (0–1), antal eller medelvärde; avgör enheten (andelar redovisas i procentenheter).",
     "bättre": "lägre eller högre: vilket håll som är en förbättring.",
     "effektmål": "Målet för effekten i indikatorns enhet, t.ex. -0,05 för fem procentenheter lägre andel.",
-    "design": "auto (standard), före_efter, did eller its.",
+    "design": "auto (standard), före_efter, did, its eller its_kontrollerad.",
+    "övergångsperiod": "Vad en period som börjar före och slutar efter insatsstart räknas som: utesluten (standard), "
+                       "före eller efter; i en indikator gäller den bara den.",
+    "nämnare": "Kolumnen i utfallet som värdet delas med, så att antal blir en takt (t.ex. elever).",
+    "per": "Skala för takten, t.ex. 1000 för antal per 1 000.",
     # kommun.yaml
     "förvaltning": "Förvaltningen som skriver tjänsteskrivelsen.",
     "adressat": "Vem tjänsteskrivelsen går till (standard Kommunstyrelsen).",
@@ -96,6 +100,8 @@ DESCRIPTIONS: dict[str, str] = {
     "nyttoposter": "Lista med nyttoposter (undvikta kostnader).",
     "mc_dragningar": "Antal dragningar i osäkerhetsanalysen (standard 10 000).",
     "frö": "Slumpfrö för osäkerhetsanalysen, så att körningen kan upprepas.",
+    "återföringsgrund": "försiktig (standard: den ände av konfidensintervallet som ligger närmast noll) eller "
+                        "skattning (punktskattningen) som grund för återföringen.",
     "kommentar": "Fri kommentar; visas inte i beräkningen.",
     "indikator": "Indikatorns id som nyttoposten bygger på.",
     "antagen_effekt": "Antagen effekt när ingen skattning används.",
