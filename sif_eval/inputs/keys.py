@@ -22,12 +22,15 @@ from .economy import COST_KEYS, ECONOMY_SECTION_KEYS, KALKYL_KEYS, POST_KEYS
 from .fund import FLOW_KEYS, GRANT_KEYS, TOP_KEYS
 from .project import REQUIRED_KEYS
 
+APPLICATION_KEYS = ("status", "ansökan")  # sif-eval ansökan (inputs/application.py reads the ansökan section)
 PREPARATION_KEYS = ("barnperspektiv", "jämställdhet", "näringsliv")
 DECISION_KEYS = ("rekommendation", "förslag_till_beslut", "föredragning")
 FUNDER_KEYS = ("bidragsgivare", "område", "beslut_datum", "bakgrund", "slutsatser")
 PROJECT_OPTIONAL = ("beskrivning", "målgrupp", "rapporttyp", "period", "kommun", "datakälla", "övergångsperiod", *PREPARATION_KEYS, *DECISION_KEYS,
-                    *FUNDER_KEYS, "kalkyl", "ekonomi", "återföring", *ECONOMY_SECTION_KEYS[:3])
-INDICATOR_KEYS = ("id", "namn", "typ", "bättre", "effektmål", "design", "övergångsperiod", "nämnare", "per")
+                    *FUNDER_KEYS, "kalkyl", "ekonomi", "återföring", *ECONOMY_SECTION_KEYS[:3], *APPLICATION_KEYS)
+APPLICATION_INDICATOR_KEYS = ("baslinje", "standardavvikelse", "autokorrelation", "frekvens", "datakälla", "ansvarig")
+INDICATOR_KEYS = ("id", "namn", "typ", "bättre", "effektmål", "design", "övergångsperiod", "nämnare", "per",
+                  *APPLICATION_INDICATOR_KEYS)
 MUNICIPALITY_KEYS = ("kommun", "förvaltning", "adressat", "fond", "undertecknare", "beslutet_skickas_till",
                      "logotyp", "minsta_antal")
 SIGNER_KEYS = ("namn", "titel")
@@ -46,7 +49,7 @@ DESCRIPTIONS: dict[str, str] = {
     "rapporttyp": "utvärdering (standard) eller återrapportering (redovisning till en bidragsgivare).",
     "period": "Projektperioden i text, t.ex. 2018–2021.",
     "kommun": "Kommunens namn, om kommun.yaml saknas.",
-    "datakälla": "Var uppgifterna i utfallet kommer från; står i rapportens metodavsnitt.",
+    "datakälla": "Var uppgifterna kommer från; står i rapportens metodavsnitt (i en indikator: ansökans uppföljningsplan).",
     "barnperspektiv": "Tjänsteskrivelsens text om barnperspektivet under Beredning.",
     "jämställdhet": "Tjänsteskrivelsens text om jämställdhet under Beredning.",
     "näringsliv": "Tjänsteskrivelsens text om konsekvenser för näringslivet under Beredning.",
@@ -65,6 +68,8 @@ DESCRIPTIONS: dict[str, str] = {
     "beviljat_totalt": "Beviljat belopp i kronor (också inom ekonomi:).",
     "återbetalas_till": "Vem outnyttjade medel återbetalas till (också inom ekonomi:).",
     "uppgivna_belopp": "Belopp som redovisats på annat sätt, för avstämning (inom ekonomi:).",
+    "ansökan": "Ansökans avsnitt (målgrupp, underhåll, implementering, utvärdering, uppföljning); se "
+               "användarguiden om ansökan.",
     # an indicator
     "id": "Indikatorns id, samma som i kolumnen indikator i utfallet.",
     "namn": "Namn som det ska stå i dokumenten.",
@@ -76,6 +81,12 @@ DESCRIPTIONS: dict[str, str] = {
                        "före eller efter; i en indikator gäller den bara den.",
     "nämnare": "Kolumnen i utfallet som värdet delas med, så att antal blir en takt (t.ex. elever).",
     "per": "Skala för takten, t.ex. 1000 för antal per 1 000.",
+    "baslinje": "Ansökan: indikatorns värde före insatsen.",
+    "standardavvikelse": "Ansökan: hur mycket en enhets värde varierar från period till period, när historiska "
+                         "data saknas.",
+    "autokorrelation": "Ansökan: hur mycket en enhets värde hänger ihop från period till period (−0,95 till 0,95).",
+    "frekvens": "Ansökan: hur ofta indikatorn mäts, t.ex. varje termin.",
+    "ansvarig": "Ansökan: vem som ansvarar för att indikatorn mäts.",
     # kommun.yaml
     "förvaltning": "Förvaltningen som skriver tjänsteskrivelsen.",
     "adressat": "Vem tjänsteskrivelsen går till (standard Kommunstyrelsen).",
@@ -125,7 +136,8 @@ DESCRIPTIONS: dict[str, str] = {
     "utbetalt": "Utbetalade medel per projekt och år.",
     "återfört": "Återförda medel per projekt och år.",
     "nämnd": "Ansvarig nämnd.",
-    "status": "pågående, avslutat eller implementerat.",
+    "status": "I projekt.yaml: ansökan för ett projekt som inte har startat (sif-eval ansökan). "
+              "I fond.yaml: pågående, avslutat eller implementerat.",
     "syfte": "Projektets syfte.",
     "implementering": "Hur insatsen implementerats.",
     "utbetalningsplan": "Plan för utbetalningar.",
