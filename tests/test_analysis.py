@@ -450,7 +450,7 @@ def test_its_short_series_caution_and_fallback():
     assert any("Avbruten tidsserie kräver" in w for w in e.varningar)
     (problem,) = design_problems(too_short.assign(indikator="x"), [forced])
     assert problem.file == "projekt.yaml" and problem.column == "indikatorer[1].design"
-    assert "kräver minst 3 perioder" in problem.message and "före_efter" in problem.hint
+    assert "kräver minst tre perioder" in problem.message and "före_efter" in problem.hint
 
 
 # ------------------------------------------------------------------ design choice

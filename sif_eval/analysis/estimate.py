@@ -124,8 +124,8 @@ def _auto_design(obs: pd.DataFrame) -> tuple[Design, str]:
     if i_pre and i_post and c_pre and c_post:
         n_t, n_c = unit_counts(obs)
         both = "Både insats- och jämförelsegrupp finns före och efter insatsstart"
-        units = (f"insatsgruppen har {sv.count_in_words(n_t, 'enhet', 'enheter')} och jämförelsegruppen "
-                 f"{sv.count_in_words(n_c, 'enhet', 'enheter')}")
+        units = (f"insatsgruppen har {sv.count_words(n_t, 'enhet', 'enheter')} och jämförelsegruppen "
+                 f"{sv.count_words(n_c, 'enhet', 'enheter')}")
         if not few_units(n_t, n_c):
             return "did", f"{both}, därför används skillnad-i-skillnader."
         if repeated_units(obs)[0] and ri_can_answer(n_t, n_c):
@@ -134,7 +134,8 @@ def _auto_design(obs: pd.DataFrame) -> tuple[Design, str]:
             return "its_kontrollerad", (
                 f"{both}, men {units}: för få för att en skillnad-i-skillnader ska kunna visa en effekt (en "
                 f"randomisering över så få enheter kan aldrig ge ett säkerställt resultat). Insatsgruppen har "
-                f"däremot {ip_pre} perioder före och {ip_post} efter insatsstart, därför jämförs insatsgruppens "
+                f"däremot {sv.count_words(ip_pre, 'period', 'perioder')} före och {sv.number_word(ip_post)} efter "
+                "insatsstart, därför jämförs insatsgruppens "
                 "tidsserie med jämförelsegruppens (kontrollerad avbruten tidsserie).")
         return "did", (f"{both}, men {units} och för få perioder för en tidsserie. Skillnad-i-skillnader används, "
                        "men med så få enheter kan osäkerheten inte bedömas.")
@@ -145,12 +146,14 @@ def _auto_design(obs: pd.DataFrame) -> tuple[Design, str]:
     )
     if long_series:
         return "its", (
-            f"{why_no_did}, men insatsgruppen har {ip_pre} perioder före och {ip_post} efter insatsstart, "
+            f"{why_no_did}, men insatsgruppen har {sv.count_words(ip_pre, 'period', 'perioder')} före och "
+            f"{sv.number_word(ip_post)} efter insatsstart, "
             "därför används avbruten tidsserie (segmenterad regression)."
         )
     return "före_efter", (
-        f"{why_no_did} och insatsgruppen har för få perioder för en tidsserie ({ip_pre} före och {ip_post} "
-        f"efter; minst {ITS_GOOD_PERIODS} av varje behövs), därför jämförs insatsgruppen före och efter "
+        f"{why_no_did} och insatsgruppen har för få perioder för en tidsserie ({sv.number_word(ip_pre)} före och "
+        f"{sv.number_word(ip_post)} efter; minst {sv.number_word(ITS_GOOD_PERIODS)} av varje behövs), därför jämförs "
+        "insatsgruppen före och efter "
         "insatsstart."
     )
 
@@ -179,8 +182,8 @@ def planned_inference(obs: pd.DataFrame, indicator: Indicator) -> str:
         return prefix + "Osäkerhet: robusta standardfel (ingen enhet är angiven som finns både före och efter)."
     if not few_units(n_t, n_c):
         return prefix + f"Osäkerhet: klustrade standardfel ({n_t} och {n_c} enheter)."
-    units = (f"insatsgruppen har {sv.count_in_words(n_t, 'enhet', 'enheter')} och jämförelsegruppen "
-             f"{sv.count_in_words(n_c, 'enhet', 'enheter')}")
+    units = (f"insatsgruppen har {sv.count_words(n_t, 'enhet', 'enheter')} och jämförelsegruppen "
+             f"{sv.count_words(n_c, 'enhet', 'enheter')}")
     if ri_can_answer(n_t, n_c):
         return prefix + (f"Osäkerhet: randomisering över enheterna, eftersom {units} (färre än {FEW_UNITS} i någon "
                          "grupp).")
@@ -198,8 +201,8 @@ def _infeasible(obs: pd.DataFrame, design: str) -> str | None:
     elif design in ("its", "its_kontrollerad"):
         if min(ip_pre, ip_post) < ITS_MIN_PERIODS:
             return (
-                f"Avbruten tidsserie kräver minst {ITS_MIN_PERIODS} perioder före och efter insatsstart "
-                f"(insatsgruppen har {ip_pre} före och {ip_post} efter)."
+                f"Avbruten tidsserie kräver minst {sv.count_words(ITS_MIN_PERIODS, 'period', 'perioder')} före och efter insatsstart "
+                f"(insatsgruppen har {sv.number_word(ip_pre)} före och {sv.number_word(ip_post)} efter)."
             )
         if design == "its_kontrollerad" and controlled_series(obs) is None:
             return ("En kontrollerad avbruten tidsserie kräver att jämförelsegruppen har värden för varje period "

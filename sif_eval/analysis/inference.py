@@ -60,7 +60,7 @@ def ri_can_answer(n_treated: int, n_comparison: int) -> bool:
 
 
 def _units_word(n: int) -> str:
-    return sv.count_in_words(n, "enhet", "enheter")
+    return sv.count_words(n, "enhet", "enheter")
 
 
 def randomisation_reason(n_treated: int, n_comparison: int, n_assignments: int, exact: bool) -> str:
@@ -72,7 +72,7 @@ def randomisation_reason(n_treated: int, n_comparison: int, n_assignments: int, 
 
 
 def cluster_reason(n_treated: int, n_comparison: int) -> str:
-    return (f"Båda grupperna har minst {sv.count_in_words(FEW_UNITS, 'enhet', 'enheter')} ({n_treated} och "
+    return (f"Båda grupperna har minst {sv.count_words(FEW_UNITS, 'enhet', 'enheter')} ({n_treated} och "
             f"{n_comparison}), så klustrade standardfel är tillförlitliga.")
 
 

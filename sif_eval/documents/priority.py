@@ -48,7 +48,7 @@ def context(data: dict[str, Any], municipality: Municipality, report_date: dt.da
         "r": {"diarienummer": "–", "handläggare": m.förvaltning or "–"},
         "rubrik": f"Prioritering av ansökningar till {m.fond.lower()} {data['år']}",
         "beslut": clauses, "rader": rows, "kriterier": data["kriterier"], "kort": SHORT,
-        "n_ansökningar": sv.count_in_words(len(ranking), "ansökan", "ansökningar"),
+        "n_ansökningar": sv.count_words(len(ranking), "ansökan", "ansökningar"),
         "summa_kostnad": sv.kronor(total), "planer": data["planer"],
         "ekonomi_text": [f"De rangordnade ansökningarna söker sammanlagt {sv.kronor(total)} ur fonden. Beslutet om "
                          "prioritering har i sig inga ekonomiska konsekvenser; medel beviljas av kommunstyrelsen."],

@@ -48,7 +48,7 @@ def direction_word(ind: Indicator) -> str:
 
 
 def _units(n: int, word: tuple[str, str]) -> str:
-    return sv.count_in_words(n, word[0], word[1])
+    return sv.count_words(n, word[0], word[1])
 
 
 def _verdict(mde: float | None, assumed: float | None, break_even: float | None) -> Verdict:
