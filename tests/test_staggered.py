@@ -88,13 +88,16 @@ def test_notyet_without_never_treated_uses_the_last_cohort_as_comparison(mpdta):
 
 
 def test_twfe_matches_dummy_regression(mpdta):
-    smf = pytest.importorskip("statsmodels.formula.api")
-    d = mpdta.assign(D=((mpdta.g > 0) & (mpdta.t >= mpdta.g)).astype(float))
-    beta = smf.ols("y ~ D + C(enhet) + C(t)", data=d).fit().params["D"]
+    """Static TWFE equals OLS with explicit unit and year dummies (least squares, not demeaning)."""
+    D = ((mpdta.g > 0) & (mpdta.t >= mpdta.g)).to_numpy(dtype=float)
+    units = pd.get_dummies(mpdta.enhet, dtype=float).to_numpy()
+    years = pd.get_dummies(mpdta.t, dtype=float).to_numpy()[:, 1:]
+    X = np.column_stack([D, units, years])
+    beta = np.linalg.lstsq(X, mpdta.y.to_numpy(), rcond=None)[0][0]
     assert abs(twfe_static(mpdta) - beta) < 1e-9
-    assert abs(callaway_santanna(mpdta).twfe - beta) < 1e-9
-    # The did package's documented TWFE value for mpdta is -0.0365.
-    assert round(beta, 4) == -0.0365
+    assert twfe_static(mpdta) == pytest.approx(-0.0365, abs=5e-5)  # the did documentation's TWFE
+    with pytest.raises(ValueError, match="control_group"):
+        callaway_santanna(mpdta, "everyone")
 
 
 def test_influence_functions_and_counts(mpdta):
@@ -241,3 +244,30 @@ def test_simulation_coverage_and_bias():
     assert 0.85 < np.mean(se) / est.std() < 1.2
     assert 0.91 <= np.mean(cover) <= 0.99
     assert abs(np.mean(twfe) - truth_simple()) > 0.8
+
+
+@pytest.mark.parametrize("cg,scn,_", SCENARIOS)
+def test_group_effects_match_r_did_group_aggregation(mpdta, did_ref, cg, scn, _):
+    from sif_eval.analysis.staggered import group_effects
+
+    ref = did_ref[1]
+    ref = ref[(ref.scenario == scn) & (ref.type == "group")].drop_duplicates("egt").set_index("egt")
+    got = group_effects(callaway_santanna(mpdta, cg))
+    assert [g for g, _, _ in got] == [2004, 2006, 2007] == sorted(ref.index)
+    for g, att, se in got:
+        assert att == pytest.approx(ref.loc[g, "att_egt"], abs=ATOL_ATT)
+        assert se == pytest.approx(ref.loc[g, "se_egt"], abs=ATOL_SE)
+
+
+def test_pretrend_test_is_calibrated_under_parallel_trends():
+    """No effect before the start: the Wald test of the pre-period cells rejects about 5 % of the time."""
+    from sif_eval.analysis.staggered import pretrend_test
+
+    rng = np.random.default_rng(3)
+    ps = [pretrend_test(callaway_santanna(simulate(rng, n_per=40)))[0] for _ in range(60)]
+    assert 0.3 < np.mean(ps) < 0.7
+    assert np.mean(np.array(ps) < 0.05) <= 0.15
+    d = simulate(rng, n_per=200)
+    d.loc[(d.g == 5) & (d.t <= 3), "y"] += 1.5  # the 2005 cohort jumps before its start
+    p, df = pretrend_test(callaway_santanna(d))
+    assert p < 1e-6 and df == 1 + 3 + 5  # pre cells t = 2..g-1 of the cohorts 3, 5 and 7

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import swedish
 from ..model import Design, Effect, Indicator
 from .common import (
     CAUSAL_WARNING,
@@ -34,12 +35,17 @@ from .common import (
 )
 from .did import estimate_did
 from .its import estimate_its
+from .staggered_design import COMPARISON_TEXT, estimate_staggered, staggered_problem, start_periods
+from .synthetic_design import MIN_DONORS, MIN_PRE_PERIODS, estimate_synthetic, single_treated, synthetic_problem
 
 DESIGN_NAMES = {
     "före_efter": "en jämförelse före och efter",
     "did": "skillnad-i-skillnader",
     "its": "avbruten tidsserie",
+    "stegvis": "stegvis design (enheter som startar vid olika tidpunkter)",
+    "syntetisk": "syntetisk kontroll",
 }
+UNIT_DESIGNS = ("stegvis", "syntetisk")  # designs that follow units; a forced one the data cannot support is refused
 REASON_FORCED = "Designen är vald i projekt.yaml."
 REASON_CALLER = "Designen angavs uttryckligen för analysen."
 
@@ -89,7 +95,40 @@ def _side_counts(obs: pd.DataFrame, group: str) -> tuple[int, int, int, int]:
 # ---------------------------------------------------------------- design choice
 
 
-def _auto_design(obs: pd.DataFrame) -> tuple[str, str]:
+def _auto_unit_design(obs: pd.DataFrame, indicator: Indicator | None) -> tuple[str | None, str]:
+    """stegvis when units start at different times, syntetisk for one treated unit; else (None, a note)."""
+    comparison = indicator.jämförelse if indicator is not None else "aldrig_behandlade"
+    starts = start_periods(obs)
+    if len(starts) >= 2:
+        problem = staggered_problem(obs, comparison)
+        shown = ", ".join(starts[:6]) + (" …" if len(starts) > 6 else "")
+        if problem is None:
+            return "stegvis", (
+                f"Enheterna i insatsgruppen startar vid {len(starts)} olika tidpunkter ({shown}), därför används en "
+                f"stegvis design där varje grupp som startar samtidigt jämförs med {COMPARISON_TEXT[comparison]}."
+            )
+        return None, f"Enheterna startar vid olika tidpunkter ({shown}), men {swedish.lower_first(problem)}"
+    if single_treated(obs):
+        problem = synthetic_problem(obs)
+        if problem is None:
+            n_comp = obs.loc[obs["grupp"] == JAMFORELSE, "enhet"].nunique()
+            return "syntetisk", (
+                f"Bara en enhet får insatsen och det finns {n_comp} jämförelseenheter och tillräckligt många perioder "
+                f"före start (minst {MIN_DONORS} jämförelseenheter och {MIN_PRE_PERIODS} perioder behövs), därför "
+                "används syntetisk kontroll."
+            )
+    return None, ""
+
+
+def _auto_design(obs: pd.DataFrame, indicator: Indicator | None = None) -> tuple[str, str]:
+    unit_design, note = _auto_unit_design(obs, indicator)
+    if unit_design is not None:
+        return unit_design, note
+    design, reason = _classic_auto_design(obs)
+    return design, f"{note} {reason}" if note else reason
+
+
+def _classic_auto_design(obs: pd.DataFrame) -> tuple[str, str]:
     i_pre, i_post, ip_pre, ip_post = _side_counts(obs, INSATS)
     c_pre, c_post, _, _ = _side_counts(obs, JAMFORELSE)
     if i_pre and i_post and c_pre and c_post:
@@ -119,11 +158,27 @@ def choose_design(obs: pd.DataFrame, indicator: Indicator) -> tuple[Design, str]
     if indicator.design in DESIGN_NAMES:
         return indicator.design, REASON_FORCED
     obs, _ = _prepare(obs)
-    return _auto_design(obs)
+    return _auto_design(obs, indicator)
 
 
-def _infeasible(obs: pd.DataFrame, design: str) -> str | None:
+def design_problem(obs: pd.DataFrame, indicator: Indicator) -> str | None:
+    """Why the indicator's forced stegvis/syntetisk design cannot run on its rows (Swedish), or None.
+
+    The runs refuse such a project before anything runs (``InputError``); the other
+    designs keep their documented fallback.
+    """
+    if indicator.design not in UNIT_DESIGNS:
+        return None
+    obs, _ = _prepare(obs)
+    return _infeasible(obs, indicator.design, indicator)
+
+
+def _infeasible(obs: pd.DataFrame, design: str, indicator: Indicator | None = None) -> str | None:
     """Why the design cannot be run on these data (Swedish), or None."""
+    if design == "stegvis":
+        return staggered_problem(obs, indicator.jämförelse if indicator is not None else "aldrig_behandlade")
+    if design == "syntetisk":
+        return synthetic_problem(obs)
     i_pre, i_post, ip_pre, ip_post = _side_counts(obs, INSATS)
     if design == "did":
         c_pre, c_post, _, _ = _side_counts(obs, JAMFORELSE)
@@ -306,19 +361,24 @@ def estimate(obs: pd.DataFrame, indicator: Indicator, design: Design | None = No
     obs, warnings = _prepare(obs)
     if design is None:
         design, reason = (
-            (indicator.design, REASON_FORCED) if indicator.design in DESIGN_NAMES else _auto_design(obs)
+            (indicator.design, REASON_FORCED) if indicator.design in DESIGN_NAMES else _auto_design(obs, indicator)
         )
     else:
         reason = REASON_FORCED if design == indicator.design else REASON_CALLER
-    problem = _infeasible(obs, design)
+    problem = _infeasible(obs, design, indicator)
     if problem is not None:
-        fallback, fallback_reason = _auto_design(obs)
-        if fallback != design and _infeasible(obs, fallback) is None:
+        fallback, fallback_reason = _auto_design(obs, indicator)
+        if fallback != design and _infeasible(obs, fallback, indicator) is None:
             warnings.append(f"{problem} Därför används {DESIGN_NAMES[fallback]} i stället.")
             design, reason, problem = fallback, fallback_reason, None
+    details: dict = {}  # the unit designs' detail fields of the Effect
     if problem is not None:
         fit = Fit(skattning=None, n_obs=int((obs["grupp"] == INSATS).sum()))
         fit.varningar.append(f"{problem} Ingen effekt kan skattas.")
+    elif design == "stegvis":
+        fit, details = estimate_staggered(obs, indicator.jämförelse)
+    elif design == "syntetisk":
+        fit, details = estimate_synthetic(obs)
     elif design == "did":
         fit = estimate_did(obs)
     elif design == "its":
@@ -354,4 +414,5 @@ def estimate(obs: pd.DataFrame, indicator: Indicator, design: Design | None = No
         ),
         beskrivande=clean_descriptive(fit.beskrivande),
         varningar=tuple(dict.fromkeys([*warnings, *fit.varningar])),
+        **details,
     )

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .multiplier import bootstrap_draws, multiplier_bootstrap, se_and_crit
 
@@ -57,6 +58,8 @@ __all__ = [
     "callaway_santanna",
     "twfe_static",
     "multiplier_bootstrap",
+    "group_effects",
+    "pretrend_test",
 ]
 
 UNIT, TIME, OUTCOME, GROUP = "enhet", "t", "y", "g"
@@ -451,3 +454,47 @@ def callaway_santanna(
         inf_overall=inf_overall,
         inf_event=ev_inf,
     )
+
+
+def group_effects(result: StaggeredResult) -> tuple[tuple[int, float, float], ...]:
+    """Per cohort: the mean of its post-treatment ATT(g,t) and its SE (``aggte(type="group")``).
+
+    Within one cohort the cells are weighted equally, so the influence function is the mean of
+    the cells' influence functions (no estimated weights).  ``(g, att, se)`` in cohort order.
+    """
+    if result.inf_att_gt is None:
+        raise ValueError("the result has no influence functions")
+    n = result.inf_att_gt.shape[0]
+    out = []
+    for g in result.groups:
+        idx = [k for k, c in enumerate(result.att_gt) if c.g == g and c.t >= g and np.isfinite(c.att)]
+        if not idx:
+            out.append((g, float("nan"), float("nan")))
+            continue
+        att = float(np.mean([result.att_gt[k].att for k in idx]))
+        inf = result.inf_att_gt[:, idx].mean(axis=1)
+        out.append((g, att, float(np.sqrt(np.sum(inf * inf)) / n)))
+    return tuple(out)
+
+
+def pretrend_test(result: StaggeredResult) -> tuple[float, int]:
+    """Wald test that every pre-treatment ATT(g,t) is zero: ``(p-value, degrees of freedom)``.
+
+    The pre-treatment cells compare t with t-1 before the start, so under parallel trends they
+    are centred on zero.  Covariance from the influence functions, ``IF'IF / n^2``; a
+    pseudo-inverse handles collinear cells.  ``(nan, 0)`` without pre-treatment cells.
+    """
+    if result.inf_att_gt is None:
+        raise ValueError("the result has no influence functions")
+    idx = [k for k, c in enumerate(result.att_gt) if c.t < c.g and np.isfinite(c.att)]
+    if not idx:
+        return float("nan"), 0
+    n = result.inf_att_gt.shape[0]
+    a = np.array([result.att_gt[k].att for k in idx])
+    inf = result.inf_att_gt[:, idx]
+    V = inf.T @ inf / n**2
+    rank = int(np.linalg.matrix_rank(V))
+    if rank == 0:
+        return float("nan"), 0
+    W = float(a @ np.linalg.pinv(V) @ a)
+    return float(stats.chi2.sf(W, rank)), rank

@@ -115,6 +115,7 @@ class Placebo:
     ratio: float
     effect: float
     kept: bool  # pre_rmspe <= placebo_cutoff * treated pre_rmspe
+    gaps: tuple[float, ...] = ()  # placebo unit - its synthetic, every period of the panel
 
 
 @dataclass(frozen=True)
@@ -385,7 +386,7 @@ def synthetic_control(
                 continue
             f = _fit(d, j, pool)
             kept = f.pre_rmspe <= placebo_cutoff * main.pre_rmspe
-            placebos.append(Placebo(j, f.pre_rmspe, f.post_rmspe, f.ratio, f.effect, bool(kept)))
+            placebos.append(Placebo(j, f.pre_rmspe, f.post_rmspe, f.ratio, f.effect, bool(kept), f.gaps))
 
     def pval(ratios: list[float]) -> float:
         if np.isnan(ratio_t):
