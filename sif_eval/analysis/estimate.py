@@ -36,7 +36,13 @@ from .common import (
 from .did import estimate_did
 from .its import estimate_its
 from .staggered_design import COMPARISON_TEXT, estimate_staggered, staggered_problem, start_periods
-from .synthetic_design import MIN_DONORS, MIN_PRE_PERIODS, estimate_synthetic, single_treated, synthetic_problem
+from .synthetic_design import (
+    MIN_DONORS,
+    MIN_PRE_PERIODS,
+    estimate_synthetic,
+    single_treated,
+    synthetic_problem,
+)
 
 DESIGN_NAMES = {
     "före_efter": "en jämförelse före och efter",

@@ -18,7 +18,16 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError, Problem
-from ..model import COMPARISONS, DESIGNS, DIRECTIONS, GROUPS, INDICATOR_TYPES, Indicator, Municipality, Project
+from ..model import (
+    COMPARISONS,
+    DESIGNS,
+    DIRECTIONS,
+    GROUPS,
+    INDICATOR_TYPES,
+    Indicator,
+    Municipality,
+    Project,
+)
 from ..paths import MUNICIPALITY_FILE, OUTCOME_CSV, OUTCOME_SHEET, OUTCOME_XLSX, PROJECT_FILE, STARTS_FILE
 from ..privacy import scan as privacy
 from ._read import (

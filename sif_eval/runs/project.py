@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
+from .. import swedish as sv
+from ..analysis import estimate as analysis
 from ..documents.report import render_reports
 from ..economics import api as economics
-from ..errors import RunFailed, SifEvalError
+from ..errors import InputError, Problem, RunFailed, SifEvalError
 from ..inputs.project import LoadedProject, load_project
 from ..model import ProjectResult
 from . import archive
@@ -39,7 +41,25 @@ class RunOutcome:
 
 def load_checked(project_dir: Path | str, slug: str | None = None) -> LoadedProject:
     """The project as ``run`` sees it: every input check, the economics' included (``validera`` uses this too)."""
-    return load_project(project_dir, slug=slug, checks=(economics.validate,))
+    loaded = load_project(project_dir, slug=slug, checks=(economics.validate,))
+    problems = design_problems(loaded)
+    if problems:
+        raise InputError(problems, project=loaded.project.slug)
+    return loaded
+
+
+def design_problems(loaded: LoadedProject) -> list[Problem]:
+    """A forced stegvis/syntetisk design the indicator's data cannot support, said before anything runs."""
+    problems = []
+    obs = loaded.observations
+    for i, ind in enumerate(loaded.project.indikatorer, start=1):
+        why = analysis.design_problem(obs[obs["indikator"] == ind.id].reset_index(drop=True), ind)
+        if why is not None:
+            problems.append(Problem(paths.PROJECT_FILE, f"indikatorn '{ind.id}' har design: {ind.design}, men {sv.lower_first(why)}",
+                                    column=f"indikatorer[{i}].design",
+                                    hint="Skriv design: auto så väljs en design som data räcker till, eller komplettera "
+                                    "data enligt ovan."))
+    return problems
 
 
 def _parse_date(value: dt.date | str | None) -> dt.date:
