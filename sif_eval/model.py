@@ -169,6 +169,7 @@ class Effect:
     donatorvikter: tuple[DonorWeight, ...] = ()
     syntetisk_bana: tuple[SyntheticPoint, ...] = ()
     placebo: tuple[PlaceboUnit, ...] = ()
+    insatsenhet: str | None = None  # syntetisk: the one treated unit
 
     def descriptive(self) -> dict[str, float | int | None]:
         return dict(self.beskrivande)
@@ -238,10 +239,10 @@ def _effect_to_dict(e: Effect) -> dict[str, Any]:
             v = dict(v)
         elif f.name == "varningar":
             v = list(v)
-        elif f.name in _NESTED:
+        elif f.name in _NESTED or f.name == "insatsenhet":
             if not v:
                 continue  # the designs that have no such details keep resultat.json as it was
-            v = [{k: list(x) if isinstance(x, tuple) else x for k, x in asdict(item).items()} for item in v]
+            v = v if isinstance(v, str) else [{k: list(x) if isinstance(x, tuple) else x for k, x in asdict(item).items()} for item in v]
         d[f.name] = v
     return d
 

@@ -118,8 +118,9 @@ def _auto_unit_design(obs: pd.DataFrame, indicator: Indicator | None) -> tuple[s
         problem = synthetic_problem(obs)
         if problem is None:
             n_comp = obs.loc[obs["grupp"] == JAMFORELSE, "enhet"].nunique()
+            unit = obs.loc[obs["grupp"] == INSATS, "enhet"].iloc[0]
             return "syntetisk", (
-                f"Bara en enhet får insatsen och det finns {n_comp} jämförelseenheter och tillräckligt många perioder "
+                f"Bara en enhet ({unit}) får insatsen och det finns {n_comp} jämförelseenheter och tillräckligt många perioder "
                 f"före start (minst {MIN_DONORS} jämförelseenheter och {MIN_PRE_PERIODS} perioder behövs), därför "
                 "används syntetisk kontroll."
             )

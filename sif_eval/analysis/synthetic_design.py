@@ -93,6 +93,7 @@ def estimate_synthetic(obs: pd.DataFrame) -> tuple[Fit, dict[str, Any]]:
     fit.varningar += _warnings(panel, treated, res, pre)
     post_set = set(post)
     details = {
+        "insatsenhet": str(treated),
         "donatorvikter": tuple(DonorWeight(enhet=str(d), vikt=float(w))
                                for d, w in sorted(res.weights, key=lambda x: (-x[1], str(x[0])))),
         "syntetisk_bana": tuple(SyntheticPoint(period=panel.label(p), insats=_num(a), syntetisk=_num(s),
