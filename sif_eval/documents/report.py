@@ -14,7 +14,7 @@ from .. import paths
 from .. import swedish as sv
 from ..model import Effect, Municipality, ProjectResult
 from ..privacy import small_numbers as privacy
-from . import board_paper, economy_text, funder_report, render, texts
+from . import board_paper, design_details, economy_text, funder_report, render, texts
 from .texts import is_suppressed, suppressed_sentence
 
 REPORT_TEMPLATE = "utvarderingsrapport.md.j2"
@@ -59,7 +59,7 @@ def recommendation(effects: tuple[Effect, ...]) -> str:
     """A cautious recommendation that follows from the targets, never stronger than the design."""
     judged = [e for e in effects if e.effektmål is not None]
     reached = [e for e in judged if e.måluppfyllelse == "uppnått"]
-    causal = any(e.design in ("did", "its") for e in reached)
+    causal = any(e.design in ("did", "its", "stegvis", "syntetisk") for e in reached)
     if judged and len(reached) == len(judged):
         text = ("Samtliga effektmål är uppnådda. Insatsen bör övervägas för implementering i ordinarie verksamhet"
                 + (", med fortsatt uppföljning av indikatorerna." if causal else
@@ -81,6 +81,7 @@ def context(result: ProjectResult) -> dict[str, Any]:
     extra = dict(result.extra)
     effects = []
     n_fig = 0
+    n_tab = 0  # tables of the design details (stegvis, syntetisk), numbered after Tabell 1
     for e in result.effekter:
         nr = n_fig = n_fig + 1 if e.figur else n_fig
         nr_hs = n_fig = n_fig + 1 if e.figur_händelsestudie else n_fig
@@ -99,7 +100,9 @@ def context(result: ProjectResult) -> dict[str, Any]:
             "designnamn": texts.design_name(e.design), "figur": f"../{e.figur}" if e.figur else None,
             "figur_hs": f"../{e.figur_händelsestudie}" if e.figur_händelsestudie else None,
             "se_typ": _SE_LABEL.get(e.se_typ or "", "inga"),
+            "detaljer": (extra := design_details.details(e, _value, 2 + n_tab)),
         })
+        n_tab += extra["tabeller"] if extra else 0
     designs = []
     for e in result.effekter:
         if e.design not in [d["kod"] for d in designs]:
@@ -115,6 +118,7 @@ def context(result: ProjectResult) -> dict[str, Any]:
         "budget": economy_text.budget_context(result.ekonomi),
         "kalkyl": economy_text.calculation_context(result.kalkyl),
         "n_fig": n_fig,
+        "n_tab": n_tab,
         "sekretess": next((privacy.suppression_note(int(e.descriptive().get("minsta_antal") or 5))
                            for e in result.effekter if is_suppressed(e)), ""),
         "n_indikatorer": sv.count_noun(len(result.effekter), "indikator", "indikatorer"),
