@@ -18,7 +18,17 @@ from matplotlib.figure import Figure
 
 from ..analysis.common import sv_num
 from ..model import Effect, Indicator
-from .effects import COLOR_INSATS, COLOR_JAMF, COLOR_LINE, DPI, FIGSIZE, STYLE, SwedishFormatter, fmt_diff, fmt_level
+from .effects import (
+    COLOR_INSATS,
+    COLOR_JAMF,
+    COLOR_LINE,
+    DPI,
+    FIGSIZE,
+    STYLE,
+    SwedishFormatter,
+    fmt_diff,
+    fmt_level,
+)
 
 COLOR_PLACEBO = "#BBBBBB"
 
