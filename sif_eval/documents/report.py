@@ -100,9 +100,9 @@ def context(result: ProjectResult) -> dict[str, Any]:
             "designnamn": texts.design_name(e.design), "figur": f"../{e.figur}" if e.figur else None,
             "figur_hs": f"../{e.figur_händelsestudie}" if e.figur_händelsestudie else None,
             "se_typ": _SE_LABEL.get(e.se_typ or "", "inga"),
-            "detaljer": (extra := design_details.details(e, _value, 2 + n_tab)),
+            "detaljer": (details := design_details.details(e, _value, 2 + n_tab)),
         })
-        n_tab += extra["tabeller"] if extra else 0
+        n_tab += details["tabeller"] if details else 0
     designs = []
     for e in result.effekter:
         if e.design not in [d["kod"] for d in designs]:
