@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint bench lab examples reference clean
+.PHONY: help demo test test-slow lint bench lab examples reference clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ demo: $(STAMP) ## set up .venv and run every example project under inputs/ into 
 
 test: $(STAMP) ## set up .venv with the test dependencies and run the tests
 	$(PY) -m pytest
+
+test-slow: $(STAMP) ## the long simulations: size and coverage of the inference over hundreds of draws
+	$(PY) -m pytest -m slow
 
 lint: $(STAMP) ## ruff on the package, tests, scripts and benchmarks
 	$(VENV)/bin/ruff check sif_eval tests scripts benchmarks

@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+import signal
 import sys
 import textwrap
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -110,11 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
                          help="kör en arkiverad körning igen från dess eget arkiv och jämför",
                          description="Kontrollerar arkivets kontrollsummor, kör om från de arkiverade indata, mallarna "
                          "och anteckningsboken till en ny körningsmapp och jämför resultat.json tal för tal och "
-                         "dokumenten byte för byte. Kod 0: identisk, 1: skiljer sig, 2: arkivet är skadat.",
+                         "dokumenten byte för byte. Utan --isolerat körs dagens installerade sif-eval, och varje "
+                         "modul som skiljer sig från den arkiverade nämns. Med --isolerat byggs en virtuell miljö "
+                         "av körningens paketversioner och den arkiverade sif-eval (sparas i ~/.cache/sif-eval/ "
+                         "och återanvänds). Kod 0: identisk, 1: skiljer sig, 2: arkivet är skadat eller kan inte "
+                         "köras isolerat.",
                          epilog="Exempel: sif-eval reproduce outputs/skolnarvaro/20220202T101500")
     rep.add_argument("korning", type=Path, help="körningsmappen, outputs/<projekt>/<körnings-id>")
     rep.add_argument("--outputs", type=Path, default=None, metavar="MAPP",
                      help="var den nya körningen skapas (standard: bredvid)")
+    rep.add_argument("--isolerat", action="store_true",
+                     help="kör om med den arkiverade sif-eval och körningens paketversioner i en egen virtuell miljö")
     val = sub.add_parser("validera", help="kontrollera ett projekts indata utan att köra något",
                          description="Gör alla kontroller som 'sif-eval run' gör, men kör ingenting och skriver "
                          "ingenting. Är indata giltiga visas vad som hittades: indikatorer, perioder, grupper och "
@@ -138,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "återanvänder projekt vars indata och mallar inte ändrats sedan senaste klara körning, och "
                          "skapar sedan den samlade utvärderingen, en tjänsteskrivelse till kommunstyrelsen och "
                          "fondens status i Word och PDF under outputs/samlad/<år>/. Fondens pengar läses från "
-                         "MAPP/fond.yaml. Kod 0: allt klart, 1: något projekt misslyckades, 2: fel i indata. "
+                         "MAPP/fond.yaml. Kod 0: allt klart, 1: något projekt misslyckades, 2: fel i indata, "
+                         "143/130: avbruten (SIGTERM/Ctrl-C; det som hann bli klart visas). "
                          "Sista raden är den samlade utvärderingens mapp.",
                          epilog="Exempel: sif-eval batch inputs/ --år 2020 --workers 4 (på ett kluster: "
                          "sif-eval batch inputs/ --dask tcp://10.0.0.5:8786)")
@@ -181,7 +190,8 @@ def _pseudonymise(args: argparse.Namespace) -> int:
 
 
 def _validate(project: Path) -> int:
-    from .runs.overview import describe
+    from . import paths
+    from .runs.overview import describe, run_history
     from .runs.project import load_checked
 
     print("Kontrollerar indata …", file=sys.stderr)
@@ -190,6 +200,8 @@ def _validate(project: Path) -> int:
         print(line)
     if not loaded.observations.empty:  # a report back to a funder may have no indicators at all
         _small_numbers_note(loaded)
+    for line in run_history(paths.OUTPUTS, loaded.project.slug):
+        print(line)
     print(f"Nästa steg: sif-eval run {project}")
     return 0
 
@@ -228,12 +240,20 @@ def _small_numbers_note(loaded) -> None:
               f"{threshold} (minsta_antal) och får inte redovisas i offentliga dokument.")
 
 
+def _on_sigterm(signum: int, _frame: object) -> None:
+    from .errors import RunInterrupted
+
+    raise RunInterrupted(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)  # exit 143 with a Swedish message, never a traceback
     try:
         if args.command == "validera":
             return _validate(args.projekt)
@@ -252,7 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("reproduce", "reproducera"):
             from .runs.reproduce import reproduce
 
-            comparison = reproduce(args.korning, args.outputs, progress=lambda msg: print(msg, file=sys.stderr))
+            comparison = reproduce(args.korning, args.outputs, progress=lambda msg: print(msg, file=sys.stderr),
+                                   isolated_env=args.isolerat)
             print(comparison.verdict())
             return 0 if comparison.identical else 1
         from .runs.project import run_project
@@ -271,8 +292,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sif-eval: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("sif-eval: avbrutet.", file=sys.stderr)
+        print("sif-eval: avbrutet med Ctrl-C (SIGINT).", file=sys.stderr)
         return 130
+    except OSError as exc:  # a file-system failure outside a run folder (e.g. a full disk): no traceback
+        from .runs.archive import describe_os_error
+
+        print(f"sif-eval: {describe_os_error(exc)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -92,3 +92,27 @@ class RenderError(SifEvalError):
     """A document could not be produced, or a template left syntax behind."""
 
     exit_code = 1
+
+
+class OutputsUnusable(SifEvalError):
+    """The folder runs are written to cannot be used (read-only, a file, a full disk before anything ran)."""
+
+    exit_code = 2
+
+
+class RunInterrupted(RunFailed):
+    """A run stopped by a signal: exit code 128 + the signal's number (SIGTERM 143, Ctrl-C 130)."""
+
+    def __init__(self, signum: int, run_dir: str | None = None, detail: str | None = None):
+        self.signum = signum
+        self.exit_code = 128 + signum
+        super().__init__(detail or interrupted_reason(signum), run_dir)
+
+
+def interrupted_reason(signum: int) -> str:
+    """The Swedish reason recorded for a run stopped by a signal."""
+    if signum == 2:
+        return "Körningen avbröts med Ctrl-C (SIGINT)."
+    if signum == 15:
+        return "Körningen avbröts (SIGTERM): processen ombads avsluta."
+    return f"Körningen avbröts av signal {signum}."

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, get_args
 
-Design = Literal["auto", "före_efter", "did", "its", "stegvis", "syntetisk"]
+Design = Literal["auto", "före_efter", "did", "its", "its_kontrollerad", "stegvis", "syntetisk"]
 Comparison = Literal["aldrig_behandlade", "ännu_ej_behandlade"]  # whom a staggered design compares with
 IndicatorType = Literal["andel", "antal", "medelvärde"]
 Direction = Literal["lägre", "högre"]
@@ -21,6 +21,8 @@ SeType = Literal["klassisk", "robust", "kluster", "hac"]
 TargetJudgement = Literal["uppnått", "ej_uppnått", "kan_ej_avgöras"]
 ReportKind = Literal["utvärdering", "återrapportering"]
 RunStatus = Literal["pågår", "klar", "misslyckad"]
+TransitionRule = Literal["före", "efter", "utesluten"]  # a period partly exposed to the intervention
+Inference = Literal["kluster", "randomisering", "wild_bootstrap", "hac", "robust", "klassisk", "placebo"]
 
 DESIGNS: tuple[Design, ...] = get_args(Design)
 INDICATOR_TYPES: tuple[IndicatorType, ...] = get_args(IndicatorType)
@@ -41,6 +43,9 @@ class Indicator:
     effektmål: float | None = None
     design: Design = "auto"
     jämförelse: Comparison = "aldrig_behandlade"  # stegvis only: never-treated or also not-yet-treated units
+    övergångsperiod: TransitionRule = "utesluten"
+    nämnare: str | None = None  # a column of utfall whose value divides värde (a count becomes a rate)
+    per: float | None = None  # the rate's scale, e.g. 1000: per 1 000 pupils
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,17 @@ class Effect:
     syntetisk_bana: tuple[SyntheticPoint, ...] = ()
     placebo: tuple[PlaceboUnit, ...] = ()
     insatsenhet: str | None = None  # syntetisk: the one treated unit
+    # the primary inference: p_värde, ki_låg and ki_hög above are always its figures
+    inferens: Inference | None = None
+    inferens_skäl: str = ""  # why this inference is the primary one (Swedish sentence)
+    n_behandlade: int | None = None  # treated units (clusters) in the estimate
+    n_jämförelse: int | None = None  # comparison units
+    permutationer: int | None = None  # randomisation inference: assignments used (the actual one included)
+    permutationer_exakta: bool | None = None  # every assignment enumerated (else seeded draws)
+    frö: int | None = None  # the seed of every random draw behind the figures
+    sekundär: tuple[tuple[str, Any], ...] = ()  # other inferences shown beside the primary, by name
+    övergångsperioder: tuple[str, ...] = ()  # periods partly exposed to the intervention
+    övergångsregel: TransitionRule | None = None  # what they counted as (utesluten: left out)
 
     def descriptive(self) -> dict[str, float | int | None]:
         return dict(self.beskrivande)
@@ -235,9 +251,9 @@ def _effect_to_dict(e: Effect) -> dict[str, Any]:
     d: dict[str, Any] = {}
     for f in fields(e):
         v = getattr(e, f.name)
-        if f.name == "beskrivande":
+        if f.name in ("beskrivande", "sekundär"):
             v = dict(v)
-        elif f.name == "varningar":
+        elif f.name in ("varningar", "övergångsperioder"):
             v = list(v)
         elif f.name in _NESTED or f.name == "insatsenhet":
             if not v:
@@ -260,4 +276,6 @@ def _effect_from_dict(d: dict[str, Any]) -> Effect:
     kw["varningar"] = tuple(kw.get("varningar") or ())
     for name, cls in _NESTED.items():
         kw[name] = _nested_from_dict(cls, kw.get(name) or [])
+    kw["sekundär"] = tuple((kw.get("sekundär") or {}).items())
+    kw["övergångsperioder"] = tuple(kw.get("övergångsperioder") or ())
     return Effect(**kw)

@@ -29,6 +29,7 @@ class Settings:
     notebook_timeout_s: int = DEFAULT_TIMEOUT_S
     renderer: Renderer = "auto"
     timeout_problem: str | None = None  # a malformed timeout, reported by the run instead of ignored
+    cache: Path = Path.home() / ".cache" / "sif-eval"  # isolated environments for `reproduce --isolerat`
 
 
 def from_environ(environ: Mapping[str, str]) -> Settings:
@@ -43,8 +44,10 @@ def from_environ(environ: Mapping[str, str]) -> Settings:
         else:
             problem = f"'{raw[:40]}' är inget antal sekunder."
     renderer: Renderer = "inbyggd" if environ.get(RENDERER_ENV, "").strip().lower() in ("inbyggd", "builtin") else "auto"
+    cache_base = environ.get("XDG_CACHE_HOME", "").strip()
+    cache = (Path(cache_base) if cache_base else Path.home() / ".cache") / "sif-eval"
     return Settings(root=Path(root) if root else None, notebook_timeout_s=timeout, renderer=renderer,
-                    timeout_problem=problem)
+                    timeout_problem=problem, cache=cache)
 
 
 SETTINGS = from_environ(os.environ)

@@ -404,6 +404,17 @@ def count_noun(n: Any, singular: str, plural: str) -> str:
     return f"{text}{NBSP}{singular if _is_one(text) else plural}"
 
 
+_SMALL_WORDS = ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio")
+_SMALL_WORDS_NEUTER = ("noll", "ett", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio")
+
+
+def count_in_words(n: int, singular: str, plural: str, *, neuter: bool = False) -> str:
+    """A count in running text: under ten in words (``två skolor``, ``ett år``), else digits (``12 skolor``)."""
+    words = _SMALL_WORDS_NEUTER if neuter else _SMALL_WORDS
+    text = words[n] if 0 <= n < 10 else number(n)
+    return f"{text} {singular if n == 1 else plural}"
+
+
 def lower_first(text: str) -> str:
     """Lower-case a capitalised first word so it can stand mid-sentence ('Godkänna' → 'godkänna').
 

@@ -15,7 +15,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from sif_eval.analysis.did import estimate_did
-from sif_eval.analysis.estimate import choose_design, estimate, judge_target
+from sif_eval.analysis.estimate import choose_design, design_problems, estimate, judge_target
 from sif_eval.analysis.its import hac_maxlags
 from sif_eval.model import Effect, Indicator
 
@@ -300,29 +300,44 @@ def test_pretrend_rejection_warns():
     assert any("parallella trender" in w and "förkastas" in w for w in e.varningar)
 
 
-def test_few_clusters_wild_bootstrap_matches_brute_force():
+def _unit_changes(df: pd.DataFrame) -> pd.Series:
+    """Each unit's mean after minus mean before: on a balanced panel the TWFE DiD of a treated set S is
+    mean(change in S) - mean(change outside S), which lets the tests enumerate assignments by hand."""
+    m = df.groupby(["enhet", "efter"])["varde"].mean().unstack("efter")
+    return m[True] - m[False]
+
+
+def _ri_by_hand(df: pd.DataFrame, treated: list[str]) -> tuple[float, float, int]:
+    changes = _unit_changes(df)
+    units = list(changes.index)
+    k = len(treated)
+
+    def did(s):
+        inside = changes[list(s)]
+        return inside.mean() - changes.drop(list(s)).mean()
+
+    observed = did(treated)
+    stats_ = [abs(did(s)) for s in itertools.combinations(units, k)]
+    p = float(np.mean(np.array(stats_) >= abs(observed) - 1e-9))
+    return observed, p, len(stats_)
+
+
+def test_few_units_use_randomisation_with_clustered_and_bootstrap_figures_beside():
     df = simulate_panel(U=8, T=4, start=2, effect=0.7, seed=1)
     e = estimate(df, IND)
-    assert e.n_kluster == 8
-    assert any("kluster" in w and "opålitliga" in w for w in e.varningar)
-    # brute force: restricted fit, all 2^8 Rademacher sign flips by cluster, cluster-robust t each time
+    assert e.inferens == "randomisering" and e.n_behandlade == 4 and e.n_jämförelse == 4
+    observed, p, n = _ri_by_hand(df, [f"E{i:03d}" for i in range(4)])
+    assert e.skattning == pytest.approx(observed, abs=1e-10)
+    assert e.p_värde == pytest.approx(p) and e.permutationer == n == 70 and e.permutationer_exakta
+    assert e.standardfel is None and "randomiseringsinferens" in e.inferens_skäl
+    # the clustered figures stay visible as secondary: CR1 from statsmodels with unit and period dummies
     d = df.copy()
-    g = pd.factorize(d.enhet)[0]
-    X_r = pd.get_dummies(d[["enhet", "period"]], drop_first=True).astype(float)
-    X_r.insert(0, "const", 1.0)
-    X_f = X_r.copy()
-    X_f.insert(1, "D", ((d.grupp == "insats") & d.efter).astype(float))
-    y = d.varde.to_numpy()
-    r = sm.OLS(y, X_r).fit()
-    full = sm.OLS(y, X_f).fit(cov_type="cluster", cov_kwds={"groups": g})
-    t_obs = full.params["D"] / full.bse["D"]
-    t_star = []
-    for signs in itertools.product([-1.0, 1.0], repeat=8):
-        ys = r.fittedvalues.to_numpy() + r.resid.to_numpy() * np.array(signs)[g]
-        f = sm.OLS(ys, X_f).fit(cov_type="cluster", cov_kwds={"groups": g})
-        t_star.append(f.params["D"] / f.bse["D"])
-    expected = float(np.mean(np.abs(t_star) >= abs(t_obs) - 1e-12))
-    assert e.descriptive()["wild_bootstrap_p"] == pytest.approx(expected)
+    d["D"] = ((d.grupp == "insats") & d.efter).astype(float)
+    ref = smf.ols("varde ~ D + C(enhet) + C(period)", d).fit(cov_type="cluster",
+                                                               cov_kwds={"groups": pd.factorize(d.enhet)[0]})
+    secondary = dict(e.sekundär)
+    assert secondary["kluster"]["standardfel"] == pytest.approx(ref.bse["D"], rel=0.2)  # CR1 dof rule differs
+    assert secondary["wild_bootstrap"]["vikter"] == "webb" and 0 <= secondary["wild_bootstrap"]["p_värde"] <= 1
 
 
 def test_did_aggregates_without_units_uses_robust_and_period_effects():
@@ -358,11 +373,15 @@ def test_did_tiny_cells_descriptive_only():
     assert_plain(e)
 
 
-def test_did_fewer_than_three_units_descriptive_only():
-    df = simulate_panel(U=40, T=10, start=5)
+def test_two_treated_of_forty_gets_an_exact_randomisation_p_value_and_interval():
+    df = simulate_panel(U=40, T=10, start=5, effect=0.0)
     keep = (df.grupp == "jämförelse") | df.enhet.isin(["E000", "E001"])
-    e = estimate(df[keep], IND)
-    assert e.standardfel is None and any("färre än 3 enheter" in w for w in e.varningar)
+    sub = df[keep].reset_index(drop=True)
+    e = estimate(sub, IND)
+    observed, p, n = _ri_by_hand(sub, ["E000", "E001"])
+    assert e.inferens == "randomisering" and e.permutationer == n == 231  # C(22, 2): 2 treated, 20 comparison
+    assert e.skattning == pytest.approx(observed, abs=1e-10) and e.p_värde == pytest.approx(p)
+    assert e.ki_låg is not None and e.ki_låg < e.skattning < e.ki_hög
 
 
 def test_panel_smoke_200k_rows():
@@ -425,9 +444,13 @@ def test_its_short_series_caution_and_fallback():
     e = estimate(short, Indicator(id="x", namn="x", design="its"))
     assert e.design == "its" and any("försiktighet" in w for w in e.varningar)
     too_short = its_obs(n_pre=2, n_post=6)
-    e = estimate(too_short, Indicator(id="x", namn="x", design="its"))
-    assert e.design == "före_efter"
+    forced = Indicator(id="x", namn="x", design="its")
+    e = estimate(too_short, forced)
+    assert e.design == "its" and e.skattning is None  # never silently replaced by another design
     assert any("Avbruten tidsserie kräver" in w for w in e.varningar)
+    (problem,) = design_problems(too_short.assign(indikator="x"), [forced])
+    assert problem.file == "projekt.yaml" and problem.column == "indikatorer[1].design"
+    assert "kräver minst 3 perioder" in problem.message and "före_efter" in problem.hint
 
 
 # ------------------------------------------------------------------ design choice
@@ -457,8 +480,11 @@ def test_forced_design_and_infeasible_fallback():
     e = estimate(kielmc_obs(), ind)
     assert e.design == "före_efter" and e.designval == "Designen är vald i projekt.yaml."
     obs, _, _ = paired_obs()
-    e = estimate(obs, Indicator(id="x", namn="x", design="did"))
-    assert e.design == "före_efter" and any("Skillnad-i-skillnader kräver" in w for w in e.varningar)
+    forced = Indicator(id="x", namn="x", design="did")
+    e = estimate(obs, forced)
+    assert e.design == "did" and e.skattning is None and any("Skillnad-i-skillnader kräver" in w for w in e.varningar)
+    (problem,) = design_problems(obs.assign(indikator="x"), [forced])
+    assert "'did' kan inte användas" in problem.message and "före_efter" in problem.hint
 
 
 def test_no_data_after_gives_empty_effect():

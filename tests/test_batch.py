@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -23,7 +24,7 @@ from sif_eval.figures.consolidated import plot_forest
 from sif_eval.inputs.fund import load_ledger
 from sif_eval.model import Municipality
 from sif_eval.runs import archive
-from sif_eval.runs.batch import Task, find_projects, run_batch, run_task
+from sif_eval.runs.batch import Task, code_version, find_projects, reusable_run, run_batch, run_task
 from sif_eval.runs.consolidated import Material, ProjectRun, build, load_material
 from tests.conftest import INPUTS, ROOT
 
@@ -163,8 +164,18 @@ def test_consolidated_totals_agree_with_the_projects_own_figures(first):
     assert sums["antal_uppnådda"] == sum(1 for r in own.values() for e in r["effekter"] if e["måluppfyllelse"] == "uppnått")
     kalk = [r["kalkyl"] for r in own.values() if r.get("kalkyl")]
     assert sums["antal_kalkyler"] == len(kalk)
-    assert sums["kalkyl_kostnad_kr"] == pytest.approx(sum(k["kostnad_kr"] for k in kalk))
-    assert sums["kalkyl_nettonuvärde_kr"] == pytest.approx(sum(k["nettonuvärde_kr"] for k in kalk))
+    # on common terms before summing (issue 15): the report year's prices by the KPI, and its base year by
+    # compounding each project's net present value at its own rate
+    year = data["år"]
+    kpi = {int(line.split(";")[0]): float(line.split(";")[1].replace(",", "."))
+           for line in (INPUTS / "kpi.csv").read_text(encoding="utf-8").splitlines()[1:] if line.strip()}
+    price = {k["prisår"]: kpi[year] / kpi[k["prisår"]] for k in kalk}
+    assert sums["kalkyl_prisår"] == sums["kalkyl_basår"] == year
+    assert sums["kalkyl_kostnad_kr"] == pytest.approx(sum(k["kostnad_kr"] * price[k["prisår"]] for k in kalk))
+    assert sums["kalkyl_nettonuvärde_kr"] == pytest.approx(sum(
+        k["nettonuvärde_kr"] * price[k["prisår"]] * (1 + k["diskonteringsränta"]) ** (year - k["antaganden"]["basår"])
+        for k in kalk))
+    assert len({k["prisår"] for k in kalk}) > 1  # the examples really have different price years
     for e in data["effekter"]:
         mine = next(x for x in own[e["slug"]]["effekter"] if x["indikator"] == e["indikator"])
         assert (e["skattning"], e["ki_låg"], e["ki_hög"]) == (mine["skattning"], mine["ki_låg"], mine["ki_hög"])
@@ -515,3 +526,100 @@ def test_consolidated_run_reproduces_from_a_copy_without_the_project_runs(first,
     assert comparison.identical, comparison.verdict()
     assert comparison.new_run.parent == moved.parent
     assert archive.read_manifest(comparison.new_run)["reproducerar"] == str(moved)
+
+
+@pytest.mark.integration
+def test_a_damaged_earlier_run_is_not_reused(first, tmp_path):
+    outputs = tmp_path / "outputs"
+    shutil.copytree(first["outputs"], outputs)
+    code = code_version()
+    intact = reusable_run(first["inputs"] / "skolnarvaro", outputs, code)
+    assert intact.run_dir == project_runs(outputs, "skolnarvaro")[-1] and intact.note == ""
+    damaged = project_runs(outputs, "sofiamodellen")[-1]
+    pdf = next((damaged / "dokument").glob("*.pdf"))
+    pdf.unlink()
+    verdict = reusable_run(first["inputs"] / "sofiamodellen", outputs, code)
+    assert verdict.run_dir is None
+    assert verdict.note == (f"den tidigare körningen {damaged.name} är skadad (dokument/{pdf.name} saknas) "
+                            "och körs om")
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_damaged_earlier_run_is_run_again_not_reused(first, tmp_path):
+    outputs = tmp_path / "outputs"
+    shutil.copytree(first["outputs"], outputs)
+    damaged = project_runs(outputs, "supported-education")[-1]
+    result = read_json(damaged / "resultat.json")
+    result["effekter"][0]["skattning"] = 123.0  # an edited number must never reach the consolidated report
+    (damaged / "resultat.json").write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    lines: list[str] = []
+    again = run_batch(first["inputs"], outputs, report_date=REPORT_DATE, progress=lines.append, workers=1)
+    status = {p.slug: p for p in again.projects}
+    assert status["skolnarvaro"].status == "återanvänd" and status["sofiamodellen"].status == "återanvänd"
+    redone = status["supported-education"]
+    assert redone.status == "klar" and redone.run_dir != damaged
+    assert f"den tidigare körningen {damaged.name} är skadad" in redone.reason
+    assert "resultat.json har ändrats" in redone.reason and redone.reason in again.summary()
+    used = read_json(again.consolidated / "indata" / "projekt" / "supported-education" / "resultat.json")
+    assert used == read_json(redone.run_dir / "resultat.json") and used["effekter"][0]["skattning"] != 123.0
+
+
+def _descendants(pid: int) -> set[int]:
+    found, frontier = set(), {pid}
+    while frontier:
+        nxt = set()
+        for d in Path("/proc").iterdir():
+            if not d.name.isdigit():
+                continue
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid in frontier and int(d.name) not in found:
+                nxt.add(int(d.name))
+        found |= nxt
+        frontier = nxt
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the worker processes")
+def test_sigterm_stops_the_whole_batch_prints_the_summary_and_exits_143(tmp_path):
+    inputs = copy_inputs(tmp_path / "inputs", broken=False)
+    outputs = tmp_path / "outputs"
+    proc = subprocess.Popen([sys.executable, "-m", "sif_eval", "batch", str(inputs), "--outputs", str(outputs),
+                             "--rapportdatum", REPORT_DATE, "--workers", "2"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, family = time.monotonic() + 180, set()
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stderr.read()
+            family = _descendants(proc.pid)
+            running = [r for slug in EXAMPLES for r in project_runs(outputs, slug) if not r.name.startswith(".")]
+            if running and any("ipykernel" in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")
+                               for p in family if _alive(p)):
+                break
+            time.sleep(0.1)
+        family = _descendants(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, stderr
+    assert "Traceback" not in stderr and "Batchen avbröts (SIGTERM)" in stderr and "Projekt " in stderr
+    assert stdout == ""  # no consolidated run
+    time.sleep(1)
+    assert not [p for p in family if _alive(p)], "a worker or kernel outlived the batch"
+    for slug in EXAMPLES:
+        for run in project_runs(outputs, slug):
+            assert archive.read_manifest(run)["status"] in ("klar", "misslyckad"), run

@@ -145,14 +145,22 @@ def test_benefit_per_krona_is_pv_benefits_over_pv_costs(costs, eff, persons, uni
 
 
 def test_monte_carlo_is_reproducible_and_seeded() -> None:
-    spec = hand_spec(dödvikt=0.2)
+    spec = hand_spec(dödvikt=0.2, intervall=(("dödvikt", 0.1, 0.3),))
+    post = dataclasses.replace(spec.nyttoposter[0], effekt_intervall=(0.5, 1.5))
+    spec = dataclasses.replace(spec, nyttoposter=(post,))
     first, second = monte_carlo(spec), monte_carlo(spec)
     assert first == second
     other = monte_carlo(dataclasses.replace(spec, antaganden=dataclasses.replace(spec.antaganden, frö=7)))
     assert other.sannolikhet_lönsam != first.sannolikhet_lönsam
     assert 0 < first.sannolikhet_lönsam < 1
     assert first.dragningar == 10_000 and first.npv_p05 < first.npv_p50 < first.npv_p95
-    assert set(first.varierade) == {"dödvikt", "nyttoposter[1].effekt"}  # neutral adjustments stay fixed
+    # only what has a stated range varies; everything else is held and named
+    assert set(first.varierade) == {"dödvikt", "nyttoposter[1].effekt"}
+    assert {"attribution", "undanträngning", "bortfall_per_år", "optimism", "diskonteringsränta", "horisont_år",
+            "nyttoposter[1].antal_personer", "nyttoposter[1].enhetskostnad"} == set(first.hållna)
+    # a value other than the neutral one, without a stated range, is held too (no invented ±50 %)
+    held = monte_carlo(hand_spec(dödvikt=0.2, attribution=0.7))
+    assert held.varierade == () and held.npv_p05 == held.npv_p95
 
 
 def test_monte_carlo_draws_an_indicator_effect_from_its_standard_error() -> None:
@@ -206,14 +214,18 @@ def test_repayment_shrinks_to_the_effects_seen_and_can_be_switched_off() -> None
 def test_repayment_in_the_calculation_uses_observed_against_assumed_effect() -> None:
     a = Assumptions(basår=2020, horisont_år=5, prisår=2020)
     posts = (BenefitItem("Skola", 0.05, 100, 100_000, "Utbildningsnämnden", 2021, 3, källa="indikator",
-                         antagen_effekt=0.10),  # half the assumed effect was seen
+                         antagen_effekt=0.10, effekt_intervall=(0.02, 0.08)),  # half the assumed effect was seen
              BenefitItem("Polis", 1.0, 10, 50_000, "Staten", 2021, 3))
     calc = evaluate(Spec(a, (CostItem(2020, 1_000_000),), posts), with_monte_carlo=False)
     # planned municipal savings 0.10 × 100 × 100 000 = 1 000 000 a year (3 000 000 in all) > cost 1 000 000:
     # scale 1/3, then halved for the effect seen → 166 667 a year
-    assert [r.nämnd for r in calc.återföring] == ["Utbildningsnämnden"] * 3
-    assert [round(r.belopp) for r in calc.återföring] == [166_667] * 3
-    assert "50 procent av antagen effekt" in calc.återföring_text.replace(sv.NBSP, " ")
+    assert [r.nämnd for r in calc.återföring_skattning] == ["Utbildningsnämnden"] * 3
+    assert [round(r.belopp) for r in calc.återföring_skattning] == [166_667] * 3
+    # the conservative plan (proposed by default): the interval's end nearer zero, 0.02 → a fifth of 0.10
+    assert calc.återföring == calc.återföring_försiktig
+    assert [round(r.belopp) for r in calc.återföring] == [66_667] * 3
+    text = calc.återföring_text.replace(sv.NBSP, " ")
+    assert "500 000 kronor" in text and "200 000 kronor" in text and "försiktiga planen" in text
     off = evaluate(dataclasses.replace(calc.spec, antaganden=dataclasses.replace(a, återföring=False)),
                    with_monte_carlo=False)
     assert off.återföring == () and "ingen återföring" in off.återföring_text
@@ -399,8 +411,11 @@ kalkyl:
     assert post.enhetskostnad == pytest.approx(100_000)  # 2021 prices back to prisår 2019 with the KPI
     assert post.bärare == "Utbildningsnämnden" and post.antagen_effekt == pytest.approx(0.10)
     assert calc.brytpunkt_effekt < 0  # in the indicator's own direction, like skattning
-    # 0.05 × 150 × 100 000 × 0.8 = 600 000 a year in 2020–2023
-    assert [round(y.nytta) for y in calc.år] == [0, 600_000, 600_000, 600_000, 600_000]
+    # a difference-in-differences estimate already has its counterfactual: deadweight 0.2 is not applied,
+    # 0.05 × 150 × 100 000 = 750 000 a year in 2020–2023
+    assert [round(y.nytta) for y in calc.år] == [0, 750_000, 750_000, 750_000, 750_000]
+    row = next(r for r in calc.antagandetabell if r["parameter"] == "dödvikt")
+    assert row["värde"] == 0 and row["källa"] == "designen" and "20 procent" in row["kommentar"].replace(sv.NBSP, " ")
     assert 0.95 < calc.sannolikhet_lönsam <= 1
     # repayment shrunk to the effect seen: half of the assumed 0.10
     assert calc.spec.nyttoposter[0].realised_share == pytest.approx(0.5)

@@ -7,7 +7,9 @@ manifest says ``pågår`` and the kernel process is up).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -19,7 +21,9 @@ import pytest
 
 from sif_eval import settings
 from sif_eval.errors import InputError
+from sif_eval.runs import archive
 from sif_eval.runs import notebook as runner
+from sif_eval.runs.overview import run_history
 from tests.conftest import INPUTS, ROOT
 
 SLUG = "sofiamodellen"
@@ -55,7 +59,9 @@ def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
 
 @pytest.mark.integration
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the kernel process")
-def test_sigterm_while_the_notebook_runs(tmp_path):
+@pytest.mark.parametrize("signum, code, phrase", [(signal.SIGTERM, 143, "avbröts (SIGTERM)"),
+                                                  (signal.SIGINT, 130, "avbröts med Ctrl-C (SIGINT)")])
+def test_signal_while_the_notebook_runs(tmp_path, signum, code, phrase):
     inputs = tmp_path / "inputs"
     shutil.copytree(INPUTS / SLUG, inputs / SLUG)
     for shared in INPUTS.iterdir():  # catalogues and kommun.yaml the example refers to
@@ -84,17 +90,18 @@ def test_sigterm_while_the_notebook_runs(tmp_path):
         assert run_dir is not None and kernels, "Papermill never started a kernel"
         assert json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["status"] == "pågår"
         time.sleep(0.5)  # well inside the notebook
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signum)
         stdout, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
 
-    assert proc.returncode == 1 and stdout == ""
-    assert "avbröts (SIGTERM)" in stderr and "Traceback" not in stderr
+    assert proc.returncode == code and stdout == "", stderr
+    assert phrase in stderr and "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["status"] == "misslyckad" and "SIGTERM" in manifest["fel"]
+    assert manifest["status"] == "misslyckad" and phrase in manifest["fel"], manifest["fel"]
+    assert manifest["process"]["pid"] == proc.pid
     assert (run_dir / "effektutvardering.ipynb").is_file()  # kept, to see where it stopped
     assert not [p.name for p in run_dir.rglob("*") if ".tmp" in p.name]
     assert not [pid for pid in kernels if _alive(pid)], "the kernel outlived the run"
@@ -109,3 +116,35 @@ def test_notebook_time_limit_from_the_environment():
     for bad in ("tio minuter", "0", "-5"):
         with pytest.raises(InputError, match="SIF_EVAL_NOTEBOOK_TIMEOUT"):
             runner.notebook_timeout(settings.from_environ({env: bad}))
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
+def test_a_run_killed_outright_shows_as_avbruten(tmp_path):
+    inputs = tmp_path / "inputs"
+    shutil.copytree(INPUTS / SLUG, inputs / SLUG)
+    for shared in INPUTS.iterdir():
+        if shared.is_file():
+            shutil.copy2(shared, inputs / shared.name)
+    out = tmp_path / "outputs"
+    proc = subprocess.Popen([sys.executable, "-m", "sif_eval", "run", str(inputs / SLUG), "--outputs", str(out)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    kernels: dict[int, str] = {}
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not kernels:
+            time.sleep(0.05)
+            kernels = {pid: cmd for pid, cmd in _children(proc.pid).items() if "ipykernel" in cmd}
+        assert kernels, "Papermill never started a kernel"
+        proc.kill()
+        proc.wait()
+    finally:
+        for pid in kernels:  # nothing can clean up after SIGKILL; the test does
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+    (run_dir,) = [p for p in (out / SLUG).iterdir()]  # visible only complete, with its manifest
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "pågår" and manifest["process"]["pid"] == proc.pid
+    assert archive.shown_status(manifest) == "avbruten"
+    history = "\n".join(run_history(out, SLUG))
+    assert f"{run_dir.name}: avbruten (processen {proc.pid}" in history

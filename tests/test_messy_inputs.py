@@ -180,12 +180,18 @@ _NEAR_PERIODS = st.one_of(st.text(max_size=12), st.from_regex(r"\A ?[0-9٠-٩]{2
 @given(_NEAR_PERIODS)
 def test_parse_period_accepts_only_the_documented_forms(text):
     parsed = parse_period(text)
-    documented = re.fullmatch(r"[0-9]{4}(-?[Qq][1-4]|-[0-9]{1,2}|-[0-9]{2}-[0-9]{2})?", text.strip())
+    documented = re.fullmatch(r"[0-9]{4}(-?[Qq][1-4]|-[0-9]{1,2}|-[0-9]{2}-[0-9]{2}|\s*/\s*([0-9]{2}|[0-9]{4}))?"
+                              r"|[HhVv][Tt] ?[0-9]{4}", text.strip())
     if parsed is not None:
         assert documented, text
     elif documented:  # the form is right, so the date itself must be impossible
-        parts = re.split(r"-", text.strip())
-        assert (len(parts) > 1 and "Q" not in text.upper()) or parts[0][:4] == "0000", text  # there is no year 0
+        s = text.strip()
+        if "/" in s:  # a school year must run from one year to the next
+            first, second = (int(x) for x in s.split("/"))
+            assert second % 100 != (first + 1) % 100 or first == 0, text
+            return
+        parts = re.split(r"-", s)
+        assert (len(parts) > 1 and "Q" not in s.upper()) or s[-4:] == "0000", text  # there is no year 0
 
 
 _ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"])

@@ -253,3 +253,122 @@ def test_event_study_figure_for_panel_did(runs):
     report = docx_text(run_dir / "dokument" / "utvarderingsrapport.docx")
     assert "Händelsestudie: Andel elever med hög frånvaro" in report
     assert effect(runs["sofiamodellen"], "placeringar")["figur_händelsestudie"] is None
+
+
+# ---------------------------------------------------------------- economics a board can act on (issue 15)
+
+
+EXAMPLES_WITH_KALKYL = ("skolnarvaro", "sofiamodellen", "supported-education")
+
+
+def _kr(text: str) -> float:
+    return float(text.replace("\u2212", "-").replace(" ", "").replace(",", "."))
+
+
+@pytest.mark.parametrize("slug", EXAMPLES_WITH_KALKYL)
+def test_economics_sentences_agree_with_the_result(runs, slug):
+    """Every economics sentence of the rendered report, read back, agrees in direction and sign with resultat.json."""
+    import re
+
+    k = result(runs[slug])["kalkyl"]
+    report = docx_text(runs[slug] / "dokument" / "utvarderingsrapport.docx").replace("\u00a0", " ")
+    npv = _kr(re.search(r"ett nettonuvärde på (−?-?[\d ]+) kronor", report).group(1))
+    assert npv == pytest.approx(k["nettonuvärde_kr"], abs=1) and (npv > 0) == (k["nettonuvärde_kr"] > 0)
+    if k["återbetalningsår"] is None:
+        assert "Inom kalkylperioden täcker nyttan inte kostnaderna." in report
+    else:
+        assert f"Från och med år {k['återbetalningsår']} täcker den diskonterade nyttan" in report
+    found = 0
+    for b in k["brytpunkter"]:
+        m = re.search(re.escape(b["nyttopost"]) + r": kalkylen går jämnt upp (om|även om|utan) ?(\w+)? ?(minskar|ökar|är)?"
+                      r"[^.]*\. (Den \w+ \w+) \(([^)]*)\) (räcker inte|räcker), och nettonuvärdet är (positivt|negativt)",
+                      report)
+        assert m, b["nyttopost"]
+        found += 1
+        if b["indikator"]:
+            verb = m.group(3)
+            # the break-even's direction: the indicator's change at the break-even
+            assert verb == ("minskar" if b["effekt"] < 0 else "ökar") or m.group(1) != "om"
+            shown = m.group(5)
+            assert ("minskning" in shown) == (b["skattad_effekt"] < 0) or shown == "ingen förändring"
+        enough = m.group(6) == "räcker"
+        assert enough == (b["skattad_förbättring"] >= b["förbättring"])
+        assert (m.group(7) == "positivt") == (k["nettonuvärde_kr"] > 0)
+        # one benefit, or all benefits agreeing: the verdict and the net present value must not contradict
+        if len(k["brytpunkter"]) == 1:
+            assert enough == (k["nettonuvärde_kr"] >= 0)
+    assert found == len(k["brytpunkter"]) > 0
+    mc = k["monte_carlo"]
+    if mc["varierade_parametrar"]:
+        p = re.search(r"Sannolikheten att nyttan överstiger kostnaderna är (\d+) procent", report).group(1)
+        assert int(p) == round(100 * mc["sannolikhet_lönsam"])
+        assert "hålls fasta" in report
+    if any(p["design"] == "före_efter" for p in k["antaganden"]["nyttoposter"]):
+        assert "Det är en förändring, inte en effekt" in report
+
+
+@pytest.mark.parametrize("slug", EXAMPLES_WITH_KALKYL)
+def test_assumption_tables_say_where_each_parameter_came_from(runs, slug):
+    doc = Document(str(runs[slug] / "dokument" / "utvarderingsrapport.docx"))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Antagande")
+    assert [c.text for c in table.rows[0].cells] == ["Antagande", "Värde", "Källa", "Kommentar"]
+    rows = {r.cells[0].text: (r.cells[1].text, r.cells[2].text) for r in table.rows[1:]}
+    origins = ("angiven i kalkylen", "standardvärde", "satt av designen", "skattad", "enhetskostnader.csv")
+    assert all(src.startswith(origins) for _, src in rows.values()), rows
+    k = result(runs[slug])["kalkyl"]
+    assert len(rows) == len(k["antagandetabell"])
+    design = {"skolnarvaro": "skillnad-i-skillnader", "sofiamodellen": "avbruten tidsserie"}.get(slug)
+    dödvikt = [src for name, (_, src) in rows.items() if name.startswith("Dödvikt")]
+    if design:  # the stated deadweight is not applied on top of a counterfactual
+        assert f"satt av designen ({design})" in dödvikt
+    else:
+        assert dödvikt == ["angiven i kalkylen"]
+
+
+def test_interval_including_zero_gives_a_conservative_repayment_of_zero_beside_the_point_plan(runs):
+    res = result(runs["sofiamodellen"])
+    e, k = res["effekter"][0], res["kalkyl"]
+    assert e["ki_låg"] < 0 < e["ki_hög"]
+    assert k["återföring_försiktig"] == [] and k["återföring"] == [] and k["återföringsgrund"] == "försiktig"
+    point = sum(r["belopp_kr"] for r in k["återföring_skattning"])
+    assert point > 0
+    board = Document(str(runs["sofiamodellen"] / "dokument" / "tjansteskrivelse.docx"))
+    text = " ".join(p.text for p in board.paragraphs).replace("\u00a0", " ")
+    assert "Förvaltningen föreslår återföring enligt den försiktiga planen, 0 kronor" in text
+    from sif_eval import swedish as sv
+
+    assert f"Med punktskattningen skulle återföringen bli {sv.kronor(point)}".replace("\u00a0", " ") in text
+    assert any(p.text.startswith("att notera att den försiktiga planen inte ger någon återföring")
+               for p in board.paragraphs)
+    plan = next(t for t in board.tables if t.rows[0].cells[0].text == "Nämnd")
+    assert [c.text for c in plan.rows[0].cells] == ["Nämnd", "År", "Försiktig plan", "Punktskattning"]
+    assert plan.rows[-1].cells[2].text.replace("\u00a0", " ") == "0 kronor"
+
+
+PAYBACK_KALKYL = """\
+basår: 2019
+horisont_år: 6
+kostnader: {2019: 500000, 2021: 2000000}
+nyttoposter:
+  - namn: Besparing
+    antagen_effekt: 1
+    enhetskostnad: 600000
+    bärare: Utbildningsnämnden
+    start_år: 2019
+"""
+
+
+def test_payback_case_through_run(tmp_path):
+    import shutil
+
+    project = tmp_path / "inputs" / "skolnarvaro"
+    shutil.copytree(INPUTS / "skolnarvaro", project)
+    for name in ("enhetskostnader.csv", "kpi.csv"):
+        shutil.copyfile(INPUTS / name, tmp_path / "inputs" / name)
+    (project / "kalkyl.yaml").write_text(PAYBACK_KALKYL, encoding="utf-8")
+    proc = sif_eval("run", str(project), "--outputs", str(tmp_path / "out"), "--rapportdatum", "2022-02-02")
+    assert proc.returncode == 0, proc.stderr
+    run_dir = Path(proc.stdout.strip().splitlines()[-1])
+    assert result(run_dir)["kalkyl"]["återbetalningsår"] == 2023  # not 2019, the first (lost) crossing
+    report = docx_text(run_dir / "dokument" / "utvarderingsrapport.docx")
+    assert "Från och med år 2023 täcker den diskonterade nyttan" in report.replace("\u00a0", " ")

@@ -19,7 +19,10 @@ from .. import swedish
 # Guardrails: below these, no inference is reported (descriptive only).
 MIN_CELL = 5  # observations (rows, or pairs) per before/after x group cell
 MIN_UNITS = 3  # distinct units (clusters) per group when clustering by enhet
-FEW_CLUSTERS = 20  # below this, clustered SEs are flagged and wild bootstrap is run
+FEW_CLUSTERS = 20  # below this many clusters in all, the wild cluster bootstrap is shown beside the primary
+FEW_UNITS = 10  # fewer treated or comparison units than this: randomisation over units is the primary inference
+RI_RELIABLE_UNITS = 40  # with one treated unit, fewer units than this give interval ends resting on one placebo
+ALPHA = 0.05
 ITS_MIN_PERIODS = 3  # fewer periods before or after: no ITS at all
 ITS_GOOD_PERIODS = 8  # fewer: ITS with a caution; auto needs this many on each side
 
@@ -46,10 +49,19 @@ class Fit:
     se_typ: str | None = None
     beskrivande: dict[str, float | int | None] = field(default_factory=dict)
     varningar: list[str] = field(default_factory=list)
+    inferens: str | None = None  # the primary inference behind standardfel/ki/p (None: follows se_typ)
+    inferens_skäl: str = ""
+    n_behandlade: int | None = None
+    n_jämförelse: int | None = None
+    permutationer: int | None = None
+    permutationer_exakta: bool | None = None
+    frö: int | None = None
+    sekundär: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def drop_inference(self, reason: str) -> None:
         """Guardrail: keep the point estimate, blank the uncertainty, say why."""
         self.standardfel = self.ki_låg = self.ki_hög = self.p_värde = None
+        self.inferens = None
         self.varningar.append(reason)
 
 
@@ -109,9 +121,12 @@ def usable_weights(obs: pd.DataFrame) -> np.ndarray | None:
 
 
 def weights_note(obs: pd.DataFrame, w: np.ndarray | None) -> str | None:
-    """A warning when antal is given for some rows only, so it cannot be used as weights."""
+    """Say whether the rows were weighted by ``antal`` (a reader must know), or why not when some rows have it."""
     if w is None and "antal" in obs.columns and pd.to_numeric(obs["antal"], errors="coerce").notna().any():
         return "Kolumnen antal saknas eller är noll på vissa rader och används därför inte som vikter."
+    if w is not None and len(w) and float(np.ptp(w)) > 0:
+        return ("Raderna viktas med kolumnen antal, det vill säga med hur många individer varje rad står för; "
+                "en stor enhet väger därför tyngre än en liten.")
     return None
 
 
@@ -169,4 +184,8 @@ def period_label(ts: pd.Timestamp, typ: str) -> str:
         return f"{ts.year}-K{(ts.month - 1) // 3 + 1}"
     if typ == "månad":
         return f"{ts.year}-{ts.month:02d}"
+    if typ == "läsår":
+        return f"{ts.year}/{(ts.year + 1) % 100:02d}"
+    if typ == "termin":
+        return f"{'HT' if ts.month >= 7 else 'VT'}{ts.year}"
     return ts.strftime("%Y-%m-%d")

@@ -47,10 +47,9 @@ from .common import (
     usable_weights,
     weights_note,
 )
+from .inference import add_wild_bootstrap, cluster_reason, few_units, use_randomisation
 
 MAX_PERIOD_DUMMIES = 60  # more periods than this: absorb periods too, and skip the event study
-BOOT_REPS = 9999
-BOOT_SEED = 20240601
 MAP_TOL = 1e-12
 MAP_MAXITER = 5000
 
@@ -231,65 +230,6 @@ def wald_p(fit: OLSFit, names: list[str]) -> float | None:
     return float(stats.f.sf(f_stat, len(idx), fit.df_t))
 
 
-def wild_cluster_bootstrap_p(
-    y: np.ndarray,
-    d: np.ndarray,
-    Z: np.ndarray,
-    w: np.ndarray | None,
-    absorb: list[np.ndarray] | None,
-    cluster: np.ndarray,
-    reps: int = BOOT_REPS,
-    seed: int = BOOT_SEED,
-) -> float | None:
-    """Restricted (null imposed) wild cluster bootstrap-t p-value for the coefficient on ``d``.
-
-    Rademacher weights; all 2^G sign patterns when G <= 12, else ``reps`` draws
-    with a fixed seed.  Works in the Frisch-Waugh space, so each draw costs
-    O(G^2) after G projections.
-    """
-    n = len(y)
-    ab = Absorber(absorb, w) if absorb else None
-    if ab is None:
-        Z = np.column_stack([Z, np.ones(n)]) if Z.size else np.ones((n, 1))
-    ww = np.ones(n) if w is None else w
-
-    def project(v: np.ndarray) -> np.ndarray:
-        vt = ab(v) if ab is not None else v.astype(float)
-        if Zt.shape[1] == 0:
-            return vt
-        coef = np.linalg.lstsq(Zt * np.sqrt(ww)[:, None], vt * np.sqrt(ww), rcond=None)[0]
-        return vt - Zt @ coef
-
-    Zt = np.column_stack([ab(Z[:, j]) for j in range(Z.shape[1])]) if (ab and Z.size) else Z
-    if Zt.ndim == 1:
-        Zt = Zt[:, None]
-    xt = project(d.astype(float))
-    ut = project(y.astype(float))  # restricted residuals: y on everything but d
-    s_tot = float(np.sum(ww * xt * xt))
-    if s_tot <= 0:
-        return None
-    _, g_idx = np.unique(cluster, return_inverse=True)
-    n_g = int(g_idx.max()) + 1
-    s_h = np.bincount(g_idx, weights=ww * xt * xt, minlength=n_g)
-    C = np.empty((n_g, n_g))
-    for g in range(n_g):
-        col = project(np.where(g_idx == g, ut, 0.0))
-        C[:, g] = np.bincount(g_idx, weights=ww * xt * col, minlength=n_g)
-    a = C.sum(axis=0)
-    # Observed statistic (cluster SE of d from the unrestricted fit, correction factor cancels)
-    b_hat = float(np.sum(ww * xt * ut)) / s_tot
-    sc = np.bincount(g_idx, weights=ww * xt * (ut - xt * b_hat), minlength=n_g)
-    t_obs = b_hat / np.sqrt(np.sum(sc**2))
-    if n_g <= 12:
-        grid = np.array(np.meshgrid(*[[-1.0, 1.0]] * n_g, indexing="ij")).reshape(n_g, -1).T
-    else:
-        grid = np.random.default_rng(seed).choice([-1.0, 1.0], size=(reps, n_g))
-    b_star = grid @ a / s_tot
-    sc_star = grid @ C.T - b_star[:, None] * s_h[None, :]
-    t_star = b_star / np.sqrt(np.sum(sc_star**2, axis=1))
-    return float(np.mean(np.abs(t_star) >= abs(t_obs) - 1e-12))
-
-
 def _descriptive_did(desc: dict) -> float | None:
     keys = ("medel_insats_efter", "medel_insats_före", "medel_jämförelse_efter", "medel_jämförelse_före")
     if any(desc.get(k) is None for k in keys):
@@ -313,18 +253,34 @@ def estimate_did(obs: pd.DataFrame, fe_dof: str = "nested", bootstrap: bool = Tr
     clustered = has_units(obs)
     fit = Fit(skattning=_descriptive_did(desc), n_obs=len(obs), beskrivande=desc, varningar=warnings)
     fit.se_typ = "kluster" if clustered else "robust"
+    fit.inferens = fit.se_typ
     if clustered:
         desc["n_enheter_insats"] = int(obs.loc[treated, "enhet"].nunique())
         desc["n_enheter_jämförelse"] = int(obs.loc[~treated, "enhet"].nunique())
+        fit.n_behandlade, fit.n_jämförelse = desc["n_enheter_insats"], desc["n_enheter_jämförelse"]
+        fit.inferens_skäl = cluster_reason(fit.n_behandlade, fit.n_jämförelse)
     desc["panel"] = int(panel)
+    # Few treated or comparison units in a panel: randomisation over units is the primary inference (it needs
+    # no minimum of units or rows; the guards below protect the clustered errors, which it replaces).
+    by_units = bool(clustered and panel and few_units(desc["n_enheter_insats"], desc["n_enheter_jämförelse"]))
+    if by_units:
+        obs = _units_before_and_after(obs, desc)
+        treated = (obs["grupp"] == INSATS).to_numpy()
+        after = obs["efter"].to_numpy(dtype=bool)
+        fit.skattning = _descriptive_did(group_descriptives(obs, usable_weights(obs)))
+        if min(desc["n_enheter_insats"], desc["n_enheter_jämförelse"]) < 1:
+            fit.drop_inference("Insats- eller jämförelsegruppen saknar enheter som finns både före och efter "
+                               "insatsstart; effekten kan inte skattas med enheternas egna förändringar.")
+            return fit
+        w = usable_weights(obs)
 
-    if min(cells) < MIN_CELL:
+    if min(cells) < MIN_CELL and not by_units:
         fit.drop_inference(
             f"Minst en av grupperna har färre än {MIN_CELL} observationer före eller efter insatsstart; "
             "därför redovisas bara skillnaden i medelvärden, utan osäkerhetsmått."
         )
         return fit
-    if clustered and min(desc["n_enheter_insats"], desc["n_enheter_jämförelse"]) < MIN_UNITS:
+    if clustered and not by_units and min(desc["n_enheter_insats"], desc["n_enheter_jämförelse"]) < MIN_UNITS:
         fit.drop_inference(
             f"Insats- eller jämförelsegruppen har färre än {MIN_UNITS} enheter; osäkerheten kan inte skattas "
             "på ett ansvarsfullt sätt, därför redovisas bara skillnaden i medelvärden."
@@ -370,6 +326,8 @@ def estimate_did(obs: pd.DataFrame, fe_dof: str = "nested", bootstrap: bool = Tr
     fit.n_obs = res.n
     fit.standardfel, fit.ki_låg, fit.ki_hög, fit.p_värde = t_inference(b, se, res.df_t)
     fit.n_kluster = res.n_clusters
+    if clustered and min(desc["n_enheter_insats"], desc["n_enheter_jämförelse"]) < 2:
+        fit.standardfel = fit.ki_låg = fit.ki_hög = fit.p_värde = None  # CR1 needs two clusters per side
     if not clustered:
         i = res.names.index("did")
         desc["standardfel_klassiskt"] = float(np.sqrt(res.vcov_classical[i, i]))
@@ -381,15 +339,31 @@ def estimate_did(obs: pd.DataFrame, fe_dof: str = "nested", bootstrap: bool = Tr
 
     _event_study(fit, after_f, y, treated_f, pc, periods, wk, absorb, cl, panel, fe_dof)
 
-    if clustered and res.n_clusters is not None and res.n_clusters < FEW_CLUSTERS:
+    if by_units:
+        use_randomisation(fit, obs.iloc[sel], weighted=wk is not None)
+    elif clustered and res.n_clusters is not None and res.n_clusters < FEW_CLUSTERS:
         warnings.append(
-            f"Bara {res.n_clusters} kluster (enheter): klustrade standardfel är opålitliga med färre än "
-            f"{FEW_CLUSTERS} kluster. Se även p-värdet från wild cluster bootstrap."
+            f"Bara {res.n_clusters} kluster (enheter): klustrade standardfel är osäkra med färre än "
+            f"{FEW_CLUSTERS} kluster. Wild cluster bootstrap redovisas därför bredvid."
         )
-        if bootstrap:
-            Z = X[:, 1:] if X.shape[1] > 1 else np.empty((len(y), 0))
-            desc["wild_bootstrap_p"] = wild_cluster_bootstrap_p(y, d, Z, wk, absorb, cl)
+    if bootstrap and clustered and (by_units or (res.n_clusters or 0) < FEW_CLUSTERS):
+        add_wild_bootstrap(fit, y, X, cl, absorb, wk)
     return fit
+
+
+def _units_before_and_after(obs: pd.DataFrame, desc: dict) -> pd.DataFrame:
+    """Keep the units observed both before and after the start: only they carry a within-unit change."""
+    after = obs["efter"].to_numpy(dtype=bool)
+    sides = pd.crosstab(obs["enhet"], after)
+    both = sides.index[(sides.get(False, 0) > 0) & (sides.get(True, 0) > 0)]
+    keep = obs["enhet"].isin(both).to_numpy()
+    if not keep.all():
+        desc["n_enheter_bara_före_eller_efter"] = int(obs.loc[~keep, "enhet"].nunique())
+    obs = obs.loc[keep].reset_index(drop=True)
+    treated = (obs["grupp"] == INSATS).to_numpy()
+    desc["n_enheter_insats"] = int(obs.loc[treated, "enhet"].nunique())
+    desc["n_enheter_jämförelse"] = int(obs.loc[~treated, "enhet"].nunique())
+    return obs
 
 
 def _event_study(
@@ -454,4 +428,4 @@ def _event_study(
         )
 
 
-__all__ = ["estimate_did", "fit_ols", "wald_p", "wild_cluster_bootstrap_p", "Absorber", "JAMFORELSE"]
+__all__ = ["estimate_did", "fit_ols", "wald_p", "Absorber", "JAMFORELSE"]

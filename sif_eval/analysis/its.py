@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import math
 import warnings as _warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -51,14 +53,18 @@ from .common import (
     usable_weights,
     weights_note,
 )
+from .randomization import REL_TIE
 
 SEASONAL_MIN_MONTHS = 24
+PERIODS_PER_YEAR = {"år": 1, "läsår": 1, "termin": 2, "kvartal": 4, "månad": 12}  # days otherwise
 
 
 def _time_index(ts: pd.Series, typ: str) -> np.ndarray:
     """Calendar step number of each period start."""
-    if typ == "år":
+    if typ in ("år", "läsår"):
         return ts.dt.year.to_numpy()
+    if typ == "termin":  # two terms a year: VT, HT
+        return (ts.dt.year * 2 + (ts.dt.month >= 7)).to_numpy()
     if typ == "kvartal":
         return (ts.dt.year * 4 + (ts.dt.month - 1) // 3).to_numpy()
     if typ == "månad":
@@ -240,6 +246,8 @@ def estimate_its(obs: pd.DataFrame) -> Fit:
     desc["lutningsförändring_ki_hög"] = hi_s
     desc["lutningsförändring_p"] = p_s
     desc["trend_före"] = float(beta[names.index("t")])
+    # calendar steps a year, so that the economics can follow the level and slope path (issue 15)
+    desc["perioder_per_år"] = PERIODS_PER_YEAR.get(str(s["period_typ"].iloc[0]), 365)
     cf = X.copy()
     cf[:, i_lvl] = 0.0
     cf[:, i_slope] = 0.0
@@ -269,8 +277,179 @@ def estimate_its(obs: pd.DataFrame) -> Fit:
             "perioder) och används därför inte i tidsserien."
         )
     _ucm(s, desc, warnings)
+    _placebo_in_time(fit, s)
+    fit.inferens = "hac"
+    fit.inferens_skäl = HAC_REASON
     warnings.append(
         "Den avbrutna tidsserien förutsätter att utvecklingen före insatsen hade fortsatt likadant utan den; "
         "andra förändringar vid samma tidpunkt kan påverka resultatet."
     )
     return fit
+
+
+HAC_REASON = ("Osäkerheten bygger på tidsseriens egen variation, med standardfel som tar hänsyn till att "
+              "närliggande perioder hänger ihop (Newey–West).")
+
+
+def _placebo_in_time(fit: Fit, s: pd.DataFrame) -> None:
+    """Placebo starts in the pre-period, shown beside the primary inference (never replacing it)."""
+    after = s["efter"].to_numpy(dtype=bool)
+    if not after.any() or after.all():
+        return
+    start = int(np.argmax(after))
+    try:
+        res = in_time_placebo(s["varde"].to_numpy(dtype=float), s["t"].to_numpy(dtype=float), start)
+    except ValueError:
+        return
+    if res.p_value is None:
+        return
+    fit.sekundär["placebo_i_tid"] = {"p_värde": float(res.p_value), "placebon": res.n_placebos,
+                                     "minsta_p": res.min_p}
+
+
+def estimate_controlled_its(obs: pd.DataFrame) -> Fit:
+    """Controlled ITS: the segmented regression on insats minus jämförelse, per period; HAC errors.
+
+    Shocks common to both groups cancel in the difference, so a jump at the start that the comparison group
+    shares is not counted as an effect.  Chosen when the units are too few for a difference-in-differences to
+    show anything, but the series are long.
+    """
+    d = controlled_series(obs)
+    ins = obs[obs["grupp"] == INSATS]
+    w = usable_weights(ins)
+    warnings: list[str] = []
+    if (note := weights_note(ins, w)) is not None:
+        warnings.append(note)
+    desc = group_descriptives(obs, usable_weights(obs))
+    fit = Fit(skattning=None, n_obs=0, se_typ="hac", beskrivande=desc, varningar=warnings)
+    if d is None:
+        fit.varningar.append("Jämförelsegruppens tidsserie täcker inte insatsgruppens perioder; ingen effekt kan "
+                             "skattas.")
+        return fit
+    res, _, names = fit_its(d)
+    beta, bse, df = np.asarray(res.params), np.asarray(res.bse), float(res.df_resid)
+    i_lvl, i_slope = names.index("efter"), names.index("t_efter")
+    fit.skattning, fit.n_obs = float(beta[i_lvl]), len(d)
+    fit.standardfel, fit.ki_låg, fit.ki_hög, fit.p_värde = t_inference(beta[i_lvl], bse[i_lvl], df)
+    se_s, lo_s, hi_s, p_s = t_inference(beta[i_slope], bse[i_slope], df)
+    desc.update(lutningsförändring=float(beta[i_slope]), lutningsförändring_se=se_s, lutningsförändring_ki_låg=lo_s,
+                lutningsförändring_ki_hög=hi_s, lutningsförändring_p=p_s,
+                n_perioder_före=int((~d["efter"]).sum()), n_perioder_efter=int(d["efter"].sum()),
+                hac_maxlags=hac_maxlags(len(d)), kontrollerad=1,
+                perioder_per_år=PERIODS_PER_YEAR.get(str(d["period_typ"].iloc[0]), 365))
+    if "enhet" in obs.columns and obs["enhet"].notna().all():
+        fit.n_behandlade = int(obs.loc[obs["grupp"] == INSATS, "enhet"].nunique())
+        fit.n_jämförelse = int(obs.loc[obs["grupp"] == JAMFORELSE, "enhet"].nunique())
+    _placebo_in_time(fit, d)
+    fit.inferens = "hac"
+    fit.inferens_skäl = HAC_REASON
+    warnings.append(
+        "Den kontrollerade tidsserien förutsätter att skillnaden mellan insats- och jämförelsegruppen hade "
+        "utvecklats likadant efter insatsstart som före utan insatsen; en händelse som bara rör den ena gruppen "
+        "vid samma tid kan påverka resultatet.")
+    return fit
+
+
+# ---------------------------------------------------------------- placebo starts in time
+
+
+@dataclass(frozen=True)
+class InTimePlaceboResult:
+    """Placebo starts in the pre-period of a single interrupted time series.
+
+    ``p_value = (1 + #{|placebo| >= |estimate|}) / (1 + n_placebos)``; None with a
+    ``reason`` when no placebo start fits.  ``min_p`` is the smallest attainable
+    p-value, ``1 / (1 + n_placebos)``.
+    """
+
+    estimate: float
+    p_value: float | None
+    n_placebos: int
+    min_p: float | None
+    placebo_starts: tuple[float, ...]
+    placebo_estimates: tuple[float, ...]
+    reason: str | None = None
+
+
+def _level_change(y: np.ndarray, t: np.ndarray, start: int) -> float:
+    """Level change at position ``start`` in ``y ~ 1 + t + post + t_post`` (t counted from the start)."""
+    tt = t - t[start]
+    post = (np.arange(len(y)) >= start).astype(float)
+    X = np.column_stack([np.ones(len(y)), tt, post, tt * post])
+    beta = np.linalg.lstsq(X, y, rcond=None)[0]
+    return float(beta[2])
+
+
+def in_time_placebo(
+    series_y: Sequence[float] | np.ndarray,
+    time_index: Sequence[float] | np.ndarray,
+    start_index: int,
+    *,
+    min_pre: int = 4,
+    min_post: int = 3,
+) -> InTimePlaceboResult:
+    """Rank of the ITS level change among placebo level changes at pretend starts in the pre-period.
+
+    Why: with one series and no comparison units there is nothing to permute in
+    space; asking "would we have seen a jump this large at a date when nothing
+    happened?" is the time-series analogue.  ``series_y``/``time_index``: one
+    value per period, sorted by time (``time_index`` in calendar steps, so gaps
+    stay gaps); ``start_index``: the position of the first period after the start.
+    The real estimate is the segmented-regression level change on the whole
+    series (the ``efter`` coefficient of analysis_its, without seasonal terms).
+    Each placebo uses only pre-period data with a pretend start ``s`` having at
+    least ``min_pre`` periods before it and ``min_post`` from it to the real start.
+
+    Caveats (documented, not corrected): placebo windows are shorter than the real
+    fit, so placebo estimates are noisier (the test tends to be conservative);
+    neighbouring placebos share data, so the p-value is a descriptive rank, not an
+    exact test; with fewer than 19 placebos it can never reach 0.05.
+    """
+    y = np.asarray(series_y, dtype=float)
+    t = np.asarray(time_index, dtype=float)
+    if y.shape != t.shape or y.ndim != 1:
+        raise ValueError("series_y and time_index must be 1-d and of equal length")
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("time_index must be strictly increasing")
+    if not 0 < start_index < len(y):
+        raise ValueError("start_index must point inside the series, after at least one period")
+    if min_pre < 2 or min_post < 2:
+        raise ValueError("min_pre and min_post must be at least 2 (a level and a trend per segment)")
+    est = _level_change(y, t, start_index)
+    starts = list(range(min_pre, start_index - min_post + 1))
+    placebo = [_level_change(y[:start_index], t[:start_index], s) for s in starts]
+    if not placebo:
+        return InTimePlaceboResult(
+            estimate=est,
+            p_value=None,
+            n_placebos=0,
+            min_p=None,
+            placebo_starts=(),
+            placebo_estimates=(),
+            reason=(
+                f"Only {start_index} periods before the start: a placebo start needs {min_pre} periods before it "
+                f"and {min_post} after it within the pre-period ({min_pre + min_post} in all)."
+            ),
+        )
+    pl = np.asarray(placebo)
+    tol = REL_TIE * max(abs(est), float(np.max(np.abs(pl))), 1e-300)
+    p = float((1 + np.sum(np.abs(pl) >= abs(est) - tol)) / (1 + len(pl)))
+    min_p = 1.0 / (1 + len(pl))
+    reason = None
+    if min_p > 0.05:
+        reason = (
+            f"Only {len(pl)} placebo starts: the smallest attainable p-value is {min_p:.3g}, so the placebo test "
+            "cannot reach 5 % significance; read it as a description."
+        )
+    return InTimePlaceboResult(
+        estimate=est,
+        p_value=p,
+        n_placebos=len(pl),
+        min_p=min_p,
+        placebo_starts=tuple(float(t[s]) for s in starts),
+        placebo_estimates=tuple(float(v) for v in pl),
+        reason=reason,
+    )
+
+
+# ---------------------------------------------------------------- wild cluster bootstrap

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import swedish as sv
 from ..model import Effect, Municipality, ProjectResult
-from . import funder_report, texts
+from . import economy_text, funder_report, texts
 from .texts import is_suppressed, suppressed_sentence
 
 BOARD_TEMPLATE = "tjansteskrivelse.md.j2"
@@ -35,6 +35,9 @@ def decision_clauses(result: ProjectResult) -> list[str]:
                        "implementering i ordinarie verksamhet")
     else:
         clauses.append("notera att insatsens effektmål inte har kunnat visas vara uppnådda")
+    repay = economy_text.repayment_clause(result.kalkyl)
+    if repay:
+        clauses.append(repay)
     return clauses
 
 

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import unicodedata
 import zipfile
 from collections.abc import Callable, Mapping
@@ -168,10 +169,33 @@ def _pandoc() -> str:
         raise RenderError("pandoc saknas. Installera paketet: pip install pypandoc-binary") from exc
 
 
+UTF8_LOCALE = "C.UTF-8" if sys.platform.startswith("linux") else "en_US.UTF-8"
+
+
+def utf8_environment(base: Mapping[str, str] | None = None, **extra: str) -> dict[str, str]:
+    """The caller's environment with a UTF-8 locale: pandoc (Haskell) cannot write å/ä/ö paths under LC_ALL=C."""
+    env = dict(os.environ if base is None else base)
+    env.update(LC_ALL=UTF8_LOCALE, LANG=UTF8_LOCALE, LC_CTYPE=UTF8_LOCALE, **extra)
+    return env
+
+
+def tool_message(stderr: str, limit: int = 1500) -> str:
+    """A tool's error without a Haskell call stack or Rust backtrace: what it said, not where it was."""
+    kept = []
+    for line in stderr.strip().splitlines():
+        if re.match(r"\s*(CallStack \(from HasCallStack\)|HasCallStack backtrace|stack backtrace|note: run with)",
+                    line):
+            break
+        if line.strip():
+            kept.append(line.strip())
+    return " ".join(kept)[:limit] or "inget felmeddelande"
+
+
 def _run_pandoc(args: list[str], env: dict[str, str], cwd: Path) -> None:
-    proc = subprocess.run([_pandoc(), *args], capture_output=True, text=True, env=env, cwd=str(cwd))
+    proc = subprocess.run([_pandoc(), *args], capture_output=True, text=True, encoding="utf-8", errors="replace",
+                          env=utf8_environment(env), cwd=str(cwd))
     if proc.returncode != 0:
-        raise RenderError(f"pandoc misslyckades ({proc.returncode}): {proc.stderr.strip()}")
+        raise RenderError(f"pandoc misslyckades ({proc.returncode}): {tool_message(proc.stderr)}")
 
 
 def _resolve(config: Path | None, value: str) -> str:
@@ -246,7 +270,7 @@ def compile_typst(typ: Path, pdf: Path, root: Path, report_date: dt.date, standa
         data = typst.compile(str(typ), root=str(root), font_paths=[], ignore_system_fonts=True,
                              pdf_standards=[standard], timestamp=_epoch(report_date))
     except Exception as exc:  # noqa: BLE001 - typst raises its own error types
-        raise RenderError(f"Typst kunde inte skapa PDF från {typ.name}: {exc}") from exc
+        raise RenderError(f"Typst kunde inte skapa PDF från {typ.name}: {tool_message(str(exc))}") from exc
     tmp = pdf.with_name(f".{pdf.name}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, pdf)
@@ -256,7 +280,8 @@ def _render_quarto(source: Path, docx: Path, pdf: Path, config: Path) -> None:
     shutil.copyfile(config, source.parent / "_quarto.yml")
     for fmt, target in (("docx", docx), ("typst", pdf)):
         proc = subprocess.run(["quarto", "render", source.name, "--to", fmt], cwd=str(source.parent),
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, encoding="utf-8", errors="replace",
+                              env=utf8_environment())
         if proc.returncode != 0:
             raise RenderError(f"quarto render --to {fmt} misslyckades: {proc.stderr.strip()[-2000:]}")
         produced = source.with_suffix(".pdf" if fmt == "typst" else ".docx")

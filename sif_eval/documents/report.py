@@ -95,12 +95,16 @@ def context(result: ProjectResult) -> dict[str, Any]:
             continue
         effects.append({
             "e": e, "nr": nr, "nr_hs": nr_hs, "rad": effect_row(e), "dold": False,
-            "pretrend": None if pretrend is None else sv.p_value(pretrend),
+            "pretrend": None if pretrend is None else (
+                f"en låtsad insatsstart mitt i perioden före, prövad med samma randomisering, ger {sv.p_value(pretrend)}"
+                if e.descriptive().get("pretrend_randomisering")
+                else f"ett gemensamt test av perioderna före start ger {sv.p_value(pretrend)}"),
             "mening": texts.effect_sentence(e), "mål": texts.target_sentence(e),
             "designnamn": texts.design_name(e.design), "figur": f"../{e.figur}" if e.figur else None,
             "figur_hs": f"../{e.figur_händelsestudie}" if e.figur_händelsestudie else None,
             "se_typ": _SE_LABEL.get(e.se_typ or "", "inga"),
             "detaljer": (details := design_details.details(e, _value, 2 + n_tab)),
+            "inferens": texts.inference_sentence(e),
         })
         n_tab += details["tabeller"] if details else 0
     designs = []
@@ -158,7 +162,9 @@ def render_reports(result: ProjectResult, run_dir: Path, report_date: dt.date,
         ]
     else:
         board = board_paper.context(result, municipality, report_date)
-        board.update(rekommendation=ctx["rekommendation"], ekonomi_text=money)
+        calc = ctx["kalkyl"]
+        board.update(rekommendation=ctx["rekommendation"], ekonomi_text=money,
+                     återföring_tabell=calc["återföring"] if calc and calc["återföring_tillämpas"] else [])
         documents = [
             ("utvarderingsrapport", REPORT_TEMPLATE, f"Utvärderingsrapport: {result.projekt}", ctx, True),
             ("tjansteskrivelse", board_paper.BOARD_TEMPLATE, board["rubrik"], board, False),

@@ -20,6 +20,7 @@ from .. import swedish as sv
 from ..model import Effect
 
 __all__ = [
+    "inference_sentence",
     "definite_subject",
     "design_limits",
     "design_name",
@@ -31,6 +32,7 @@ _DESIGN_NAMES = {
     "före_efter": "Före/efter-jämförelse",
     "did": "Skillnad-i-skillnader",
     "its": "Avbruten tidsserie",
+    "its_kontrollerad": "Kontrollerad avbruten tidsserie",
     "auto": "Automatiskt val",
 }
 
@@ -51,6 +53,14 @@ _DESIGN_LIMITS = {
         "En avbruten tidsserie jämför nivån efter insatsstart med vad trenden före insatsen förutsåg och "
         "kräver många mätpunkter både före och efter. Den saknar jämförelsegrupp och kan därför inte "
         "skilja insatsens effekt från andra händelser som inträffade ungefär samtidigt som insatsen startade."
+    ),
+    "its_kontrollerad": (
+        "En kontrollerad avbruten tidsserie följer skillnaden mellan insatsgruppen och jämförelsegruppen period "
+        "för period och jämför nivån efter insatsstart med vad skillnadens trend före insatsen förutsåg. Det som "
+        "påverkar båda grupperna samtidigt räknas därmed bort. Den används när grupperna har för få enheter för "
+        "en skillnad-i-skillnader men långa tidsserier, och förutsätter att skillnaden mellan grupperna hade "
+        "fortsatt som förut utan insatsen; en händelse som bara rör den ena gruppen vid samma tid kan inte "
+        "skiljas från insatsens effekt."
     ),
 }
 
@@ -75,12 +85,14 @@ _NOT_SIGNIFICANT_SUBJECT = {
     "did": "Skillnaden mellan grupperna",
     "före_efter": "Förändringen",
     "its": "Nivåförändringen",
+    "its_kontrollerad": "Nivåförändringen i skillnaden mellan grupperna",
 }
 
 _NOT_ESTIMATED = {
     "did": "någon skillnad mellan grupperna",
     "före_efter": "någon förändring",
     "its": "någon nivåförändring",
+    "its_kontrollerad": "någon nivåförändring i skillnaden mellan grupperna",
 }
 
 NO_CI = "Underlaget räcker inte för att beräkna ett konfidensintervall."
@@ -216,6 +228,15 @@ def effect_sentence(effect: Effect) -> str:
             main = (
                 f"{subject} {verb} med {magnitude} från före till efter insatsstart i insatsgruppen{paren}."
             )
+    elif design == "its_kontrollerad":
+        inner = ", ".join(filter(None, ["nivåförändring i skillnaden mellan grupperna", ci_text]))
+        if zero:
+            main = (f"Skillnaden mellan insatsgruppen och jämförelsegruppen i {sv.lower_first(effect.namn or effect.indikator)} "
+                    f"låg på den nivå som dess tidigare trend förutsåg när insatsen startade ({inner}).")
+        else:
+            direction = "lägre" if negative else "högre"
+            main = (f"{subject} låg {magnitude} {direction} i insatsgruppen, jämfört med jämförelsegruppen, än vad "
+                    f"den tidigare trenden i skillnaden förutsåg när insatsen startade ({inner}).")
     else:  # its
         inner = ", ".join(filter(None, ["nivåförändring", ci_text]))
         if zero:
@@ -270,6 +291,11 @@ def target_sentence(effect: Effect) -> str:
     if state == "ej_uppnått":
         return f"E{goal[1:]} är inte uppnått."
     if state == "kan_ej_avgöras":
+        if _finite(effect.ki_låg) is None or _finite(effect.ki_hög) is None:
+            if effect.design == "syntetisk":
+                return (f"Om {goal} är uppnått kan inte avgöras: syntetisk kontroll ger inget konfidensintervall "
+                        "att jämföra målet med.")
+            return f"Om {goal} är uppnått kan inte avgöras, eftersom det saknas ett konfidensintervall."
         return f"Om {goal} är uppnått kan inte avgöras utifrån konfidensintervallet."
     return f"Måluppfyllelsen för {goal} har inte bedömts."
 
@@ -357,4 +383,45 @@ def _unit_design_sentence(effect: Effect, subject: str, interval: tuple[float, f
     if p > 0.05:
         sentences.append(f"{_NOT_SIGNIFICANT_SUBJECT['syntetisk']} är inte statistiskt säkerställd eftersom "
                          "p-värdet är större än 0,05.")
+    return " ".join(sentences)
+
+
+_INFERENCE_TEXT = {
+    "randomisering": "randomisering över enheterna",
+    "kluster": "klustrade standardfel med enheterna som kluster",
+    "wild_bootstrap": "wild cluster bootstrap",
+    "hac": "standardfel som tar hänsyn till att närliggande perioder hänger ihop (Newey–West)",
+    "robust": "robusta standardfel",
+    "klassisk": "vanliga standardfel (t-test)",
+    "placebo": "placebo i rummet: varje jämförelseenhet i tur och ordning som låtsad insatsenhet",
+}
+_SECONDARY_TEXT = {
+    "kluster": "klustrade standardfel",
+    "wild_bootstrap": "wild cluster bootstrap",
+    "placebo_i_tid": "låtsade startpunkter före insatsen",
+}
+
+
+def _secondary(effect: Effect, name: str, values: dict[str, Any]) -> str | None:
+    p = _finite(values.get("p_värde"))
+    if p is None:
+        return None
+    parts = [sv.p_value(p)]
+    low, high = _finite(values.get("ki_låg")), _finite(values.get("ki_hög"))
+    if low is not None and high is not None:
+        decimals = _decimals(effect.typ, [v for v in (effect.skattning, low, high) if v is not None])
+        parts.append(sv.ci(low, high, decimals, scale=100.0 if effect.typ == "andel" else 1.0))
+    return f"{_SECONDARY_TEXT.get(name, name)} ger {', '.join(parts)}"
+
+
+def inference_sentence(effect: Effect) -> str:
+    """Which inference the p-value and interval rest on, why, and what the secondary checks say."""
+    if effect.inferens is None:
+        return ""
+    sentences = [f"Osäkerheten bygger på {_INFERENCE_TEXT.get(effect.inferens, effect.inferens)}."]
+    if effect.inferens_skäl:
+        sentences.append(effect.inferens_skäl)
+    shown = [s for name, values in effect.sekundär if (s := _secondary(effect, name, dict(values)))]
+    if shown:
+        sentences.append(f"Som jämförelse: {sv.join_list(shown)}.")
     return " ".join(sentences)

@@ -52,8 +52,9 @@ Stated totals, in ``projekt.yaml`` (top level or an ``ekonomi:`` section)::
       horisont_år: 10             # years after basår counted (default: the last flow, or 10)
       basår: 2019                 # year 0, not discounted (default: the first cost year)
       prisår: 2019                # price year of all amounts (default: basår)
-      dödvikt: 0.2                # share that would have happened anyway
-      attribution: 0.8            # share of the change due to the intervention
+      dödvikt: 0.2                # share that would have happened anyway (före/efter and assumptions only)
+      attribution: {värde: 0.8, skäl: andra insatser nådde samma elever}   # applied only with a skäl
+      återföringsgrund: försiktig # or skattning (also in fond.yaml; the kalkyl wins)
       undanträngning: 0           # share displaced to others
       bortfall_per_år: 0.1        # drop-off: year k of a benefit × (1 − bortfall)^k
       optimism: {värde: 0.1, låg: 0, hög: 0.3}   # costs × (1 + optimism); any share may have låg/hög
@@ -96,23 +97,30 @@ The calculation
 ===============
 Benefit of an item in year y = effect × persons × unit cost ×
 (1 − dödvikt) × attribution × (1 − undanträngning) × (1 − bortfall)^(y − start_år),
-for start_år ≤ y < start_år + varaktighet_år.  Costs × (1 + optimism).  Year
+for start_år ≤ y < start_år + varaktighet_år; dödvikt only when the effect has
+no counterfactual (a före/efter change or an assumption).  An interrupted time
+series' effect in year k is level + slope · (p·k + (p − 1)/2), p periods a year.  Costs × (1 + optimism).  Year
 t = y − basår is discounted by (1 + r)^t, so year 0 is undiscounted: 1 000 000
 kronor now and 300 000 kronor a year in years 1–5 at 3,5 % give a net
-present value of 354 516 kronor.  Payback is the first year in which the
-cumulative discounted benefits reach the cumulative discounted costs.  NPV is
-linear in each effect, so the break-even effect is exact.
+present value of 354 516 kronor.  Payback is the first year from which the
+cumulative discounted benefits stay at or above the cumulative discounted costs
+to the horizon.  NPV is linear in each effect, so the break-even effect is exact.
 
 Repayment (Uppsala's återföringsmodell): each municipal committee repays in
 proportion to its share of the planned savings, the total capped at the fund's
-cost, each benefit shrunk by the share of its assumed effect that was seen.
+cost, each benefit shrunk by the share of its assumed effect that was seen –
+once with the point estimate, once with the conservative bound (the interval's
+end nearer zero; zero when it includes zero).  The Monte Carlo simulation
+varies only stated ranges and the estimate's sampling distribution.
 Payment (in arrears): costs of January–April are paid after delår 1,
 May–August after delår 2 and September–December after the annual accounts
-(helår); a cost is spread evenly over its months.
+(helår); a cost is spread evenly over its months, from the project's start,
+in whole kronor with the rounding remainder in the last payment.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -133,16 +141,8 @@ from ..inputs.kalkyl import build_spec
 from ..model import Effect
 from ..paths import FUND_FILE, KALKYL_FILE, PROJECT_FILE
 from ..swedish import fold
-from .calc import (
-    budget_summary,
-    evaluate,
-    monte_carlo,
-    npv,
-    payment_plan,
-    present_value,
-    repayment_plan,
-    sensitivity,
-)
+from .budget import budget_summary
+from .calc import evaluate, monte_carlo, npv, present_value, sensitivity
 from .model import (
     Assumptions,
     BenefitItem,
@@ -156,6 +156,7 @@ from .model import (
     Spec,
     StatedFigure,
 )
+from .plans import payment_plan, repayment_plan
 
 __all__ = [
     "Assumptions",
@@ -193,6 +194,15 @@ def _settings(project_dir: Path, settings: Mapping[str, Any] | None) -> tuple[di
     return {fold(k): v for k, v in settings.items()} | {k: v for k, v in doc.data.items() if k == "indikatorer"}, doc
 
 
+def _start(doc: YamlFile) -> tuple[int, int] | None:
+    """The project's start (year, month) from projekt.yaml's ``insatsstart``; None when it is unreadable."""
+    try:
+        day = dt.date.fromisoformat(str(doc.data.get("insatsstart", "")).strip()[:10])
+    except ValueError:
+        return None
+    return day.year, day.month
+
+
 def _budget(project_dir: Path, settings: Mapping[str, Any], doc: YamlFile, problems: list[Problem]
             ) -> tuple[list[BudgetRow], Budget | None]:
     path = find_economy_file(project_dir)
@@ -205,7 +215,7 @@ def _budget(project_dir: Path, settings: Mapping[str, Any], doc: YamlFile, probl
         return rows, None
     return rows, budget_summary(rows, rekvirerat_totalt=stated["rekvirerat_totalt"],
                                 beviljat_totalt=stated["beviljat_totalt"], uppgivna=stated["uppgivna"],
-                                återbetalas_till=stated["återbetalas_till"])
+                                återbetalas_till=stated["återbetalas_till"], start=_start(doc))
 
 
 def load_budget(project_dir: Path | str, *, settings: Mapping[str, Any] | None = None) -> Budget | None:
@@ -262,7 +272,8 @@ def _spec(project_dir: Path, settings: Mapping[str, Any] | None, effects: Mappin
     fund = read_yaml(project_dir.parent / FUND_FILE).data
     used = [str(p.relative_to(project_dir.parent)) for p in economics_files(project_dir)]
     spec = build_spec(kalkyl, where, settings=values, fund_settings=fund, effects=None if effects is None else dict(effects),
-                      catalogue=catalogue, index=index, budget_rows=rows, files=used or files, dry_run=dry_run)
+                      catalogue=catalogue, index=index, budget_rows=rows, files=used or files, dry_run=dry_run,
+                      start=_start(doc))
     return spec, budget
 
 

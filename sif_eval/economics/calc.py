@@ -1,53 +1,50 @@
-"""Pure computations: discounting, the socio-economic calculation, uncertainty, plans and budget.
+"""Pure computations: discounting, the socio-economic calculation and its uncertainty.
 
 Nothing here reads a file.  Every function takes the resolved values of
-:mod:`sif_eval.economics_model` and returns new immutable values, so the
-hand-calculated cases in the tests exercise exactly what a run does.
+:mod:`sif_eval.economics.model` and returns new immutable values, so the
+hand-calculated cases in the tests exercise exactly what a run does.  The
+plans are in :mod:`.plans`, budget against outcome in :mod:`.budget`.
 
-Conventions (written out in ``sif_eval.economics``'s docstring too):
+Conventions (written out in ``sif_eval.economics.api``'s docstring too):
 
 - all amounts are kronor in the calculation's price year (real terms), and
   the discount rate is real;
 - year ``t = år − basår``; year 0 is not discounted, year t is divided by
   ``(1 + r) ** t``;
 - a benefit in the k-th year of its duration (k = 0 the first year) is
-  multiplied by ``(1 − bortfall_per_år) ** k``;
-- benefits are multiplied by ``(1 − dödvikt) · attribution · (1 − undanträngning)``,
-  costs by ``(1 + optimism)``.
+  multiplied by ``(1 − bortfall_per_år) ** k``; an interrupted time series'
+  improvement in that year is ``level + slope · (p·k + (p − 1)/2)`` with p
+  periods a year (the mean of the estimated path over the year's periods);
+- benefits are multiplied by ``attribution · (1 − undanträngning)`` and, only
+  when the effect has no counterfactual (a före/efter change or an
+  assumption), by ``(1 − dödvikt)``; costs by ``(1 + optimism)``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from .. import swedish as sv
-from ..paths import PROJECT_FILE
-from ..swedish import fold
+from .assumptions import assumption_table
+from .budget import TOLERANCE_KR, budget_summary
 from .model import (
     ADJUSTMENTS,
-    PAYMENT_TERMS,
     Assumptions,
     BenefitItem,
     BreakEven,
-    Budget,
-    BudgetRow,
-    BudgetTotal,
     Calculation,
-    CostItem,
     MonteCarlo,
-    Payment,
     Repayment,
     SensitivityRow,
     Spec,
-    StatedFigure,
     YearFlow,
-    is_municipal,
 )
+from .plans import is_fund, payment_plan, repayment_plan, repayment_text
 
 __all__ = [
+    "TOLERANCE_KR",
     "benefit_matrix",
     "budget_summary",
     "cost_vector",
@@ -56,16 +53,15 @@ __all__ = [
     "evaluate",
     "monte_carlo",
     "npv",
+    "payback",
     "payment_plan",
     "present_value",
     "repayment_plan",
     "sensitivity",
 ]
 
-TOLERANCE_KR = 0.5  # figures that differ by less than half a krona agree
 DEFAULT_RELATIVE = 0.5  # one-way sensitivity: ±50 % unless a range is given
 ZERO_SHARE_HIGH = 0.25  # a share assumed to be 0 is tried up to 25 %
-NEUTRAL = {"dödvikt": 0.0, "attribution": 1.0, "undanträngning": 0.0, "bortfall_per_år": 0.0, "optimism": 0.0}
 
 LABELS = {
     "diskonteringsränta": "Diskonteringsränta",
@@ -118,11 +114,28 @@ def _profile(post: BenefitItem, a: Assumptions, bortfall: float | np.ndarray) ->
     return keep * active
 
 
+def _path(post: BenefitItem, a: Assumptions, level: float | None = None, slope: float | None = None) -> np.ndarray:
+    """The improvement per year t: the level, plus an interrupted time series' slope along its path."""
+    level = post.effekt if level is None else level
+    slope = post.lutning if slope is None else slope
+    k = a.basår + np.arange(_n_years(a)) - post.start_år
+    p = post.perioder_per_år
+    elapsed = p * k + (p - 1) / 2  # periods since the start, at the middle of year k
+    if post.lutning_perioder is not None:  # the path is not extrapolated beyond the periods the data cover
+        elapsed = np.minimum(elapsed, post.lutning_perioder)
+    return level + slope * elapsed
+
+
+def _unit_row(spec: Spec, post: BenefitItem, dödvikt: float | None = None) -> np.ndarray:
+    """A benefit's undiscounted yearly value per unit of improvement, adjusted by its design."""
+    a = spec.antaganden
+    return post.antal_personer * post.enhetskostnad * a.adjustment_for(post, dödvikt) * _profile(post, a, a.bortfall_per_år)
+
+
 def benefit_matrix(spec: Spec) -> np.ndarray:
     """Adjusted, undiscounted benefits: one row per benefit item, one column per year."""
     a = spec.antaganden
-    rows = [p.effekt * p.antal_personer * p.enhetskostnad * a.adjustment * _profile(p, a, a.bortfall_per_år)
-            for p in spec.nyttoposter]
+    rows = [_path(p, a) * _unit_row(spec, p) for p in spec.nyttoposter]
     return np.array(rows, dtype=float).reshape(len(rows), _n_years(a))
 
 
@@ -221,22 +234,24 @@ def sensitivity(spec: Spec) -> tuple[SensitivityRow, ...]:
 def monte_carlo(spec: Spec) -> MonteCarlo:
     """A seeded simulation of the net present value; the same spec and seed give the same result.
 
-    Drawn: each effect (normal with its standard error when it comes from an
-    indicator with one, else triangular over its range), each adjustment
-    parameter with a range given, or with a value other than its neutral one
-    (±50 % around it, triangular), and persons and unit costs when a range is
-    given.  An adjustment left at its neutral value (0, attribution 1) stays
-    fixed, so the simulation is centred on the calculation; the tornado shows
-    what it would matter.  The discount rate and the horizon are choices, not
-    uncertainties, and are held fixed.
+    Only what has a stated uncertainty is drawn: an estimated effect from its
+    own sampling distribution (normal with the estimate's standard error, or
+    the one implied by its 95 % interval), an assumed effect over a stated
+    range (triangular), and adjustments, persons and unit costs that have a
+    stated ``låg``/``hög`` (in the kalkyl, or the unit-cost catalogue with a
+    source).  Everything else – and the discount rate and horizon, which are
+    choices – is held at its value, and named in ``hållna``.  An interrupted
+    time series' slope is held at its estimate.
     """
     a = spec.antaganden
     n = int(a.mc_dragningar)
     rng = np.random.default_rng(a.frö)
     varied: list[str] = []
+    held: list[str] = ["diskonteringsränta", "horisont_år"]
 
     def tri(lo: float, mode: float, hi: float, label: str) -> np.ndarray:
         if hi - lo <= 1e-15:
+            held.append(label)
             return np.full(n, float(mode))
         varied.append(label)
         return rng.triangular(lo, min(max(mode, lo), hi), hi, n)
@@ -244,130 +259,74 @@ def monte_carlo(spec: Spec) -> MonteCarlo:
     draws = {}
     for name in ADJUSTMENTS:
         value = float(getattr(a, name))
-        given = a.interval(name)
-        if given is not None:
-            lo, hi = given
-        elif value != NEUTRAL[name]:
-            lo, hi = default_range(name, value)
-        else:
-            lo = hi = value  # an unstated adjustment is not an uncertainty the user gave; the tornado shows it
+        lo, hi = a.interval(name) or (value, value)
+        if name == "dödvikt" and not any(a.applies_deadweight(p) for p in spec.nyttoposter):
+            lo = hi = value  # not applied: nothing to vary
         draws[name] = tri(lo, value, hi, name)
     d = discount_factors(_n_years(a), a.diskonteringsränta)
-    adj = (1 - draws["dödvikt"]) * draws["attribution"] * (1 - draws["undanträngning"])
     total = np.zeros(n)
     for i, post in enumerate(spec.nyttoposter, start=1):
-        if post.standardfel is not None and post.standardfel > 0:
-            eff = rng.normal(post.effekt, post.standardfel, n)
+        se = _sampling_se(post)
+        if se is not None:
+            eff = rng.normal(post.effekt, se, n)
             varied.append(f"nyttoposter[{i}].effekt")
-        else:
-            lo, hi = _post_range(post, "effekt")
+        elif post.källa != "indikator" and post.effekt_intervall is not None:
+            lo, hi = post.effekt_intervall
             eff = tri(lo, post.effekt, hi, f"nyttoposter[{i}].effekt")
+        else:
+            eff = np.full(n, post.effekt)
+            held.append(f"nyttoposter[{i}].effekt")
+        if post.lutning:
+            held.append(f"nyttoposter[{i}].lutning")
         persons = (tri(post.personer_intervall[0], post.antal_personer, post.personer_intervall[1],
                        f"nyttoposter[{i}].antal_personer")
-                   if post.personer_intervall else np.full(n, post.antal_personer))
+                   if post.personer_intervall else _fixed(n, post.antal_personer, held, f"nyttoposter[{i}].antal_personer"))
         unit = (tri(post.enhetskostnad_intervall[0], post.enhetskostnad, post.enhetskostnad_intervall[1],
                     f"nyttoposter[{i}].enhetskostnad")
-                if post.enhetskostnad_intervall else np.full(n, post.enhetskostnad))
+                if post.enhetskostnad_intervall else _fixed(n, post.enhetskostnad, held, f"nyttoposter[{i}].enhetskostnad"))
+        dw = draws["dödvikt"] if a.applies_deadweight(post) else 0.0
+        adj = (1 - dw) * draws["attribution"] * (1 - draws["undanträngning"])
         decay = _profile(post, a, draws["bortfall_per_år"])  # (n, T)
-        total += eff * persons * unit * adj * (decay @ d)
+        slope_part = _path(post, a, level=0.0)
+        total += persons * unit * adj * (eff * (decay @ d) + decay @ (slope_part * d))
     pvc = float(cost_vector(spec) @ d) * (1 + draws["optimism"])
     values = total - pvc
     p05, p50, p95 = (float(v) for v in np.percentile(values, [5, 50, 95]))
     return MonteCarlo(dragningar=n, frö=int(a.frö), sannolikhet_lönsam=float(np.mean(values > 0)),
-                      npv_p05=p05, npv_p50=p50, npv_p95=p95, varierade=tuple(varied))
+                      npv_p05=p05, npv_p50=p50, npv_p95=p95, varierade=tuple(varied),
+                      hållna=tuple(dict.fromkeys(held)))
 
 
-# ---------------------------------------------------------------- plans
+def _fixed(n: int, value: float, held: list[str], label: str) -> np.ndarray:
+    held.append(label)
+    return np.full(n, float(value))
 
 
-def is_fund(bearer: str) -> bool:
-    """A cost the fund pays (bearer blank or naming the fund)."""
-    f = fold(bearer)
-    return not f or "fond" in f
-
-
-def payment_plan(costs: Iterable[CostItem]) -> tuple[Payment, ...]:
-    """The fund's payments in arrears: Jan–Apr after delår 1, May–Aug after delår 2, Sep–Dec after helår.
-
-    A cost is spread evenly over its months (all twelve unless ``månader``
-    says otherwise); the stated amount is paid, not the price-indexed one.
-    Costs with another bearer than the fund are not paid by the fund.
-    """
-    buckets: dict[tuple[int, int], float] = {}
-    for c in costs:
-        if not is_fund(c.bärare):
-            continue
-        m1, m2 = c.månader
-        per_month = c.stated / (m2 - m1 + 1)
-        for m in range(m1, m2 + 1):
-            key = (c.år, (m - 1) // 4)
-            buckets[key] = buckets.get(key, 0.0) + per_month
-    out = []
-    for (year, term), amount in sorted(buckets.items()):
-        if abs(amount) < 1e-9:
-            continue
-        name, first, last, when = PAYMENT_TERMS[term]
-        out.append(Payment(år=year, tillfälle=name,
-                           avser=f"{sv.month_name(first)}–{sv.month_name(last)} {year}",
-                           utbetalas=when.format(y=year, next=year + 1), belopp=amount))
-    return tuple(out)
-
-
-def repayment_plan(
-    planned: Mapping[str, Mapping[int, float]],
-    realised: Mapping[str, Mapping[int, float]],
-    cap: float,
-    *,
-    active: bool = True,
-    municipal: Callable[[str], bool] = is_municipal,
-) -> tuple[Repayment, ...]:
-    """Uppsala's återföringsmodell: each committee repays in proportion to its savings.
-
-    ``planned`` holds each bearer's savings per year under the assumed effects,
-    ``realised`` the same under the effects actually seen (never more than
-    planned).  The total is capped at ``cap`` (the project's cost): every
-    committee's realised savings are scaled by ``min(1, cap / planned total)``,
-    so shares stay proportional and repayment shrinks with the effects seen.
-    Only municipal committees repay; with ``active=False`` (Södertälje's model)
-    nobody does.
-    """
-    if not active or cap <= 0:
-        return ()
-    keep = [b for b in planned if municipal(b)]
-    total = sum(v for b in keep for v in planned[b].values() if v > 0)
-    if total <= 0:
-        return ()
-    scale = min(1.0, cap / total)
-    out = []
-    for bearer in keep:
-        for year in sorted(realised.get(bearer, {})):
-            amount = realised[bearer][year] * scale
-            if amount > 1e-9:
-                out.append(Repayment(nämnd=bearer, år=year, belopp=amount))
-    return tuple(sorted(out, key=lambda r: (r.år, keep.index(r.nämnd))))
-
-
-def _repayment_text(spec: Spec, plan: tuple[Repayment, ...], cap: float) -> str:
-    a = spec.antaganden
-    if not a.återföring:
-        return ("Fonden tillämpar ingen återföring (återföring: false): nämnderna betalar inte tillbaka "
-                "projektets kostnad till fonden.")
-    if not plan:
-        return ("Ingen återföring beräknas: ingen nyttopost ger besparingar hos en kommunal nämnd. Region, "
-                "stat och enskilda betalar inte tillbaka till fonden.")
-    total = sum(r.belopp for r in plan)
-    committees = list(dict.fromkeys(r.nämnd for r in plan))
-    text = (f"Återföringen är {sv.kronor(total)} (prisår {a.prisår}) från {sv.join_list(committees)}, fördelad "
-            f"efter varje nämnds andel av de beräknade besparingarna och högst projektets kostnad "
-            f"({sv.kronor(cap)}).")
-    shrunk = [p for p in spec.nyttoposter if p.municipal and p.realised_share < 1]
-    if shrunk:
-        parts = [f"{p.namn} ({sv.percent(p.realised_share, 0)} av antagen effekt)" for p in shrunk]
-        text += " Återföringen är minskad till de effekter som faktiskt uppnåtts: " + sv.join_list(parts) + "."
-    return text
+def _sampling_se(post: BenefitItem) -> float | None:
+    """An estimate's standard error, or the one its 95 % interval implies; None for an assumption."""
+    if post.källa != "indikator":
+        return None
+    if post.standardfel is not None and post.standardfel > 0:
+        return post.standardfel
+    if post.effekt_intervall is not None and post.effekt_intervall[1] > post.effekt_intervall[0]:
+        return (post.effekt_intervall[1] - post.effekt_intervall[0]) / (2 * 1.959963984540054)
+    return None
 
 
 # ---------------------------------------------------------------- the whole calculation
+
+
+def payback(cum_costs: np.ndarray, cum_benefits: np.ndarray) -> int | None:
+    """The first year t from which cumulative benefits stay at or above cumulative costs to the horizon.
+
+    A first crossing that is lost again (a later cost) does not count; None
+    when the benefits are behind in the horizon's last year.
+    """
+    behind = np.flatnonzero(cum_benefits < cum_costs - 1e-9)
+    if len(behind) == 0:
+        return 0
+    t = int(behind[-1]) + 1
+    return t if t < len(cum_costs) else None
 
 
 def _break_even(spec: Spec, pvc: float, pvb: float) -> tuple[float | None, tuple[BreakEven, ...]]:
@@ -384,31 +343,52 @@ def _break_even(spec: Spec, pvc: float, pvb: float) -> tuple[float | None, tuple
         needed = (pvc - others) / per_unit
         share = needed / post.effekt if post.effekt else None
         out.append(BreakEven(nyttopost=post.namn, indikator=post.indikator, förbättring=needed,
-                             effekt=post.riktning * needed, andel_av_skattad=share))
+                             effekt=post.riktning * needed, andel_av_skattad=share, skattad_förbättring=post.effekt,
+                             riktning=post.riktning, typ=post.typ, design=post.design, källa=post.källa))
     return factor, tuple(out)
 
 
-def _unit_row(spec: Spec, post: BenefitItem) -> np.ndarray:
-    """A benefit's undiscounted yearly value per unit of effect (improvement)."""
-    a = spec.antaganden
-    return post.antal_personer * post.enhetskostnad * a.adjustment * _profile(post, a, a.bortfall_per_år)
-
-
-def _savings_by_bearer(spec: Spec, realised: bool) -> dict[str, dict[int, float]]:
-    """Municipal savings per bearer and year under the assumed effects (or the effects seen, capped by them)."""
+def _savings(spec: Spec, which: str) -> tuple[dict[str, dict[int, float]], dict[tuple[str, int], str]]:
+    """Municipal savings per bearer and year: planned (the assumed effects), or seen – the point
+    estimate ("skattning") or the conservative bound ("försiktig") – never more than planned."""
     a = spec.antaganden
     out: dict[str, dict[int, float]] = {}
+    basis: dict[tuple[str, int], str] = {}
     for post in spec.nyttoposter:
         if not post.municipal:
             continue
-        effect = post.antagen_effekt if post.antagen_effekt is not None else post.effekt
-        if realised:
-            effect *= post.realised_share
+        unit = _unit_row(spec, post)
+        planned = (np.full(len(unit), post.antagen_effekt) if post.antagen_effekt is not None
+                   else _path(post, a))
+        if which == "planerad":
+            effect = planned
+        else:
+            level, slope = ((post.effekt, post.lutning) if which == "skattning"
+                            else (post.konservativ_effekt, post.konservativ_lutning))
+            effect = np.minimum(np.maximum(_path(post, a, level, slope), 0.0), np.maximum(planned, 0.0))
         bucket = out.setdefault(post.bärare, {})
-        for t, value in enumerate(effect * _unit_row(spec, post)):
+        for t, value in enumerate(effect * unit):
             if value:
-                bucket[a.basår + t] = bucket.get(a.basår + t, 0.0) + float(value)
-    return out
+                year = a.basår + t
+                bucket[year] = bucket.get(year, 0.0) + float(value)
+                if post.källa != "indikator" or basis.get((post.bärare, year)) == "antagen":
+                    basis[(post.bärare, year)] = "antagen"
+                else:
+                    basis[(post.bärare, year)] = "skattad"
+    return out, basis
+
+
+def _repayments(spec: Spec, cap: float) -> tuple[tuple[Repayment, ...], tuple[Repayment, ...]]:
+    """(point-estimate plan, conservative plan), both scaled by the same planned total."""
+    a = spec.antaganden
+    municipal = {p.bärare for p in spec.nyttoposter if p.municipal}
+    planned, _ = _savings(spec, "planerad")
+    plans = []
+    for which in ("skattning", "försiktig"):
+        seen, basis = _savings(spec, which)
+        plans.append(repayment_plan(planned, seen, cap, active=a.återföring, municipal=lambda b: b in municipal,
+                                    basis=basis))
+    return plans[0], plans[1]
 
 
 def evaluate(spec: Spec, *, with_monte_carlo: bool = True) -> Calculation:
@@ -422,7 +402,7 @@ def evaluate(spec: Spec, *, with_monte_carlo: bool = True) -> Calculation:
     cost_pv, benefit_pv = costs * d, benefits * d
     cum_c, cum_b = np.cumsum(cost_pv), np.cumsum(benefit_pv)
     pvc, pvb = float(cum_c[-1]), float(cum_b[-1])
-    payback = next((t for t in range(n) if cum_c[t] > 0 and cum_b[t] >= cum_c[t] - 1e-9), None)
+    paid_back = payback(cum_c, cum_b)
     years = tuple(YearFlow(år=a.basår + t, t=t, kostnad=float(costs[t]), nytta=float(benefits[t]),
                            kostnad_nuvärde=float(cost_pv[t]), nytta_nuvärde=float(benefit_pv[t]),
                            kumulativ_kostnad_nuvärde=float(cum_c[t]), kumulativ_nytta_nuvärde=float(cum_b[t]))
@@ -432,9 +412,7 @@ def evaluate(spec: Spec, *, with_monte_carlo: bool = True) -> Calculation:
     for post, row in zip(spec.nyttoposter, matrix, strict=True):
         by_bearer[post.bärare] = by_bearer.get(post.bärare, 0.0) + float(row @ d)
     fund_cost = sum(c.belopp for c in spec.kostnader if is_fund(c.bärare))
-    municipal = {p.bärare for p in spec.nyttoposter if p.municipal}
-    plan = repayment_plan(_savings_by_bearer(spec, False), _savings_by_bearer(spec, True),
-                          fund_cost, active=a.återföring, municipal=lambda b: b in municipal)
+    point, careful = _repayments(spec, fund_cost)
     warnings = list(spec.varningar)
     if spec.nyttoposter and pvb <= 0:
         warnings.append("Nyttan är noll eller negativ: de effekter som kalkylen bygger på ger inga besparingar.")
@@ -449,135 +427,20 @@ def evaluate(spec: Spec, *, with_monte_carlo: bool = True) -> Calculation:
         nytta_nuvärde_kr=pvb,
         nettonuvärde_kr=pvb - pvc,
         nytta_per_krona=pvb / pvc if pvc > 0 else None,
-        återbetalningstid_år=payback,
-        återbetalningsår=None if payback is None else a.basår + payback,
+        återbetalningstid_år=paid_back,
+        återbetalningsår=None if paid_back is None else a.basår + paid_back,
         brytpunkt_faktor=factor,
         brytpunkter=break_even,
         känslighetsfall_kr=npv(spec, a.känslighet_ränta),
         känslighet=sensitivity(spec),
         monte_carlo=monte_carlo(spec) if with_monte_carlo and a.mc_dragningar > 0 else None,
-        återföring=plan,
-        återföring_text=_repayment_text(spec, plan, fund_cost),
-        utbetalningsplan=payment_plan(spec.kostnader),
+        återföring=careful if a.återföringsgrund == "försiktig" else point,
+        återföring_text=repayment_text(spec, point, careful, fund_cost),
+        utbetalningsplan=payment_plan(spec.kostnader, start=spec.start),
         år=years,
         nytta_per_bärare=tuple(by_bearer.items()),
         varningar=tuple(dict.fromkeys(warnings)),
+        återföring_skattning=point,
+        återföring_försiktig=careful,
+        antagandetabell=assumption_table(spec),
     )
-
-
-# ---------------------------------------------------------------- budget and outcome
-
-
-def _sum(values: Iterable[float | None]) -> float | None:
-    vals = [v for v in values if v is not None]
-    return float(sum(vals)) if vals else None
-
-
-def _differ(x: float, y: float) -> bool:
-    return abs(x - y) >= TOLERANCE_KR
-
-
-_KIND_TEXT = {"rekvirerat": "Rekvirerat belopp", "beviljat": "Beviljat belopp", "budgeterat": "Budgeterat belopp",
-              "utfall": "Utfallet", "att_återbetala": "Beloppet att återbetala"}
-
-
-def budget_summary(
-    rows: Sequence[BudgetRow],
-    *,
-    rekvirerat_totalt: float | None = None,
-    beviljat_totalt: float | None = None,
-    uppgivna: Sequence[StatedFigure] = (),
-    återbetalas_till: str = "",
-    källa: str = PROJECT_FILE,
-) -> Budget:
-    """Budget against outcome per insats, committee and in total, with consistency checks.
-
-    To repay = received (requisitioned, else granted) − used.  Every
-    disagreement between two statements of the same total becomes a Swedish
-    warning naming both figures.
-    """
-    warnings: list[str] = []
-    committees = list(dict.fromkeys(r.nämnd for r in rows))
-
-    def total(name: str, subset: Sequence[BudgetRow]) -> BudgetTotal:
-        received = _sum(r.mottaget for r in subset)
-        used = float(sum(r.utfall or 0.0 for r in subset))
-        return BudgetTotal(nämnd=name, budgeterat=float(sum(r.budgeterat or 0.0 for r in subset)), utfall=used,
-                           mottaget=received, att_återbetala=None if received is None else received - used)
-
-    per = tuple(total(c, [r for r in rows if r.nämnd == c]) for c in committees)
-    tot = total("Totalt", rows)
-    rek_rows, bev_rows = _sum(r.rekvirerat for r in rows), _sum(r.beviljat for r in rows)
-
-    if rekvirerat_totalt is not None:
-        received, kind, basis = rekvirerat_totalt, "rekvirerat", f"rekvirerat belopp enligt {källa}"
-    elif beviljat_totalt is not None:
-        received, kind, basis = beviljat_totalt, "beviljat", f"beviljat belopp enligt {källa}"
-    elif tot.mottaget is not None:
-        kind = "rekvirerat" if rek_rows is not None else "beviljat"
-        received, basis = tot.mottaget, f"summan av kolumnen {kind} i ekonomi.csv"
-    else:
-        received, kind, basis = None, "", "inget rekvirerat eller beviljat belopp är angivet"
-
-    for stated, summed, word in ((rekvirerat_totalt, rek_rows, "rekvirerat"), (beviljat_totalt, bev_rows, "beviljat")):
-        if stated is not None and summed is not None and _differ(stated, summed):
-            warnings.append(f"{_KIND_TEXT[word]} är {sv.kronor(stated)} enligt {källa} men summan av kolumnen "
-                            f"{word} i ekonomi.csv är {sv.kronor(summed)} (skillnad {sv.kronor(abs(stated - summed))}).")
-    if received is not None and rows and tot.budgeterat > 0 and _differ(tot.budgeterat, received):
-        warnings.append(f"Summan av budgeterade belopp i ekonomi.csv ({sv.kronor(tot.budgeterat)}) stämmer inte med "
-                        f"{kind} belopp ({sv.kronor(received)}, {basis}); skillnaden är "
-                        f"{sv.kronor(abs(received - tot.budgeterat))}. Kontrollera vilken siffra som gäller.")
-
-    to_repay = None
-    if received is not None:
-        to_repay = received - tot.utfall
-        if to_repay < -TOLERANCE_KR:
-            warnings.append(f"Utfallet ({sv.kronor(tot.utfall)}) är större än det mottagna beloppet "
-                            f"({sv.kronor(received)}); inget ska återbetalas och mellanskillnaden "
-                            f"{sv.kronor(-to_repay)} bärs av nämnderna.")
-            to_repay = 0.0
-
-    for f in uppgivna:
-        subset = [r for r in rows if (f.nämnd is None or fold(r.nämnd) == fold(f.nämnd))
-                  and (f.insats is None or fold(r.insats) == fold(f.insats))]
-        whole = f.nämnd is None and f.insats is None
-        if f.avser == "rekvirerat":
-            actual, where = (rekvirerat_totalt, f"enligt {källa}") if whole and rekvirerat_totalt is not None else \
-                (_sum(r.rekvirerat for r in subset), "enligt ekonomi.csv")
-        elif f.avser == "beviljat":
-            actual, where = (beviljat_totalt, f"enligt {källa}") if whole and beviljat_totalt is not None else \
-                (_sum(r.beviljat for r in subset), "enligt ekonomi.csv")
-        elif f.avser == "budgeterat":
-            actual, where = _sum(r.budgeterat for r in subset), "enligt ekonomi.csv"
-        elif f.avser == "utfall":
-            actual, where = _sum(r.utfall for r in subset), "enligt ekonomi.csv"
-        else:
-            actual, where = (to_repay, "enligt beräkningen") if whole else \
-                (_sum(r.att_återbetala for r in subset), "enligt ekonomi.csv")
-        if actual is None or not _differ(actual, f.belopp):
-            continue
-        scope = ""
-        if f.insats:
-            scope += f" för {f.insats}"
-        if f.nämnd:
-            scope += f" ({f.nämnd})"
-        src = f"i {f.källa}" if f.källa else "på annat ställe"
-        warnings.append(f"{_KIND_TEXT[f.avser]}{scope} anges som {sv.kronor(f.belopp)} {src} men är "
-                        f"{sv.kronor(actual)} {where} (skillnad {sv.kronor(abs(actual - f.belopp))}).")
-
-    for r in rows:
-        if r.mottaget is not None and r.utfall is not None and r.utfall - r.mottaget >= TOLERANCE_KR:
-            warnings.append(f"{r.insats} ({r.nämnd}, {r.år}): utfallet {sv.kronor(r.utfall)} är större än "
-                            f"rekvirerat/beviljat belopp {sv.kronor(r.mottaget)}.")
-    missing = [r for r in rows if r.utfall is None]
-    if missing:
-        years = sorted({r.år for r in missing})
-        warnings.append(f"Utfall saknas på {sv.count_noun(len(missing), 'rad', 'rader')} (år "
-                        f"{sv.join_list(years)}); de räknas som 0 kronor i summorna för utfall.")
-
-    costs = [CostItem(år=r.år, belopp=amount, månader=r.månader, beskrivning=r.insats)
-             for r in rows if (amount := r.utfall if r.utfall is not None else r.budgeterat)]
-    return Budget(rader=tuple(rows), per_nämnd=per, totalt=tot, mottaget_totalt=received, mottaget_grund=basis,
-                  att_återbetala_kr=to_repay, återbetalas_till=återbetalas_till,
-                  utbetalningsplan=payment_plan(costs), varningar=tuple(dict.fromkeys(warnings)))
-

@@ -11,9 +11,19 @@ and can be tested with hand-written values.  The results (:class:`Calculation`,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ..swedish import fold
+
+# Budget values live in their own module; re-exported here, where the input readers import them.
+from .budget_values import PAYMENT_TERMS as PAYMENT_TERMS
+from .budget_values import STATED_KINDS as STATED_KINDS
+from .budget_values import Budget as Budget
+from .budget_values import BudgetRow as BudgetRow
+from .budget_values import BudgetTotal as BudgetTotal
+from .budget_values import Payment as Payment
+from .budget_values import StatedFigure as StatedFigure
+from .budget_values import _r
 
 FUND = "fonden"
 """Default bearer of a cost: the social investment fund itself."""
@@ -25,12 +35,24 @@ NON_MUNICIPAL_PREFIXES = (
     "arbetsformedling", "domstol", "samhall", "privat", "foretag", "civil",
 )
 
-PAYMENT_TERMS = (
-    # (name, first month, last month, when it is paid); the fund pays in arrears (Uppsala's guideline)
-    ("delår 1", 1, 4, "efter delårsbokslut 1 (per 30 april {y})"),
-    ("delår 2", 5, 8, "efter delårsbokslut 2 (per 31 augusti {y})"),
-    ("helår", 9, 12, "efter årsbokslutet {y} (början av {next})"),
-)
+BEFORE_AFTER = "före_efter"
+"""The one design without a counterfactual: deadweight is applied only to its changes (and to assumptions)."""
+
+RepaymentBasis = Literal["försiktig", "skattning"]
+"""Which repayment plan a board paper proposes: the conservative bound (default) or the point estimate."""
+
+Origin = Literal["angiven", "standard", "designen"]
+"""Where a parameter's value came from: stated in the kalkyl, the tool's default, or set by the design."""
+
+
+def conservative(value: float, interval: tuple[float, float] | None) -> float:
+    """The interval's end nearer zero; zero when the interval includes zero; the value without an interval."""
+    if interval is None:
+        return value
+    lo, hi = interval
+    if lo <= 0 <= hi:
+        return 0.0
+    return lo if lo > 0 else hi
 
 
 def is_municipal(bearer: str) -> bool:
@@ -39,13 +61,6 @@ def is_municipal(bearer: str) -> bool:
     if not words:
         return False
     return not any(words[0].startswith(p) for p in NON_MUNICIPAL_PREFIXES)
-
-
-def _r(x: float | None, nd: int = 2) -> float | None:
-    """A JSON-friendly float (rounded, never NaN)."""
-    if x is None or x != x:
-        return None
-    return round(float(x), nd) + 0.0
 
 
 # ---------------------------------------------------------------- inputs
@@ -62,6 +77,7 @@ class UnitCost:
     bärare: str = ""
     källa: str = ""
     fil: str = ""
+    intervall: tuple[float, float] | None = None  # låg, hög (used only with a källa)
 
 
 @dataclass(frozen=True)
@@ -137,6 +153,28 @@ class BenefitItem:
     enhetskostnad_källa: str = ""
     riktning: int = 1
     typ: str = "medelvärde"
+    design: str | None = None  # the estimate's design when the effect comes from an indicator
+    lutning: float = 0.0  # interrupted time series: improvement added per period after the start
+    lutning_intervall: tuple[float, float] | None = None  # improvement units per period, low ≤ high
+    perioder_per_år: int = 1  # periods of the time series in a year (12 for months)
+    lutning_perioder: int | None = None  # periods after the start that the data cover: the slope stops there
+
+    @property
+    def counterfactual(self) -> bool:
+        """True when the effect was estimated against a comparison (every design but före/efter)."""
+        return self.källa == "indikator" and self.design is not None and self.design != BEFORE_AFTER
+
+    @property
+    def konservativ_effekt(self) -> float:
+        """The effect never overstated: an estimate's interval end nearer zero (0 without an interval);
+        an assumption's stated range end nearer zero, else the assumption itself."""
+        if self.källa == "indikator":
+            return conservative(0.0, self.effekt_intervall) if self.effekt_intervall else 0.0
+        return conservative(self.effekt, self.effekt_intervall)
+
+    @property
+    def konservativ_lutning(self) -> float:
+        return conservative(0.0, self.lutning_intervall) if self.lutning_intervall else 0.0
 
     @property
     def municipal(self) -> bool:
@@ -172,11 +210,30 @@ class Assumptions:
     frö: int = 20240101
     återföring: bool = True
     intervall: tuple[tuple[str, float, float], ...] = ()
+    källor: tuple[tuple[str, str], ...] = ()  # parameter → Origin ("angiven" | "standard"); missing: standard
+    skäl: tuple[tuple[str, str], ...] = ()  # parameter → the reason stated in the kalkyl
+    återföringsgrund: RepaymentBasis = "försiktig"
+    återföringsgrund_källa: str = ""  # the file that chose it ("" = the default)
 
     @property
     def adjustment(self) -> float:
-        """The share of a gross benefit that the intervention can claim."""
+        """The share of a gross benefit that the intervention can claim (deadweight included)."""
         return (1 - self.dödvikt) * self.attribution * (1 - self.undanträngning)
+
+    def applies_deadweight(self, post: BenefitItem) -> bool:
+        """Deadweight is the counterfactual's job: not applied to an effect estimated against a comparison."""
+        return not post.counterfactual
+
+    def adjustment_for(self, post: BenefitItem, dödvikt: float | None = None) -> float:
+        """The share of one benefit that the intervention can claim, by its design."""
+        dw = (self.dödvikt if dödvikt is None else dödvikt) if self.applies_deadweight(post) else 0.0
+        return (1 - dw) * self.attribution * (1 - self.undanträngning)
+
+    def origin(self, name: str) -> str:
+        return dict(self.källor).get(name, "standard")
+
+    def reason(self, name: str) -> str:
+        return dict(self.skäl).get(name, "")
 
     def interval(self, name: str) -> tuple[float, float] | None:
         for n, lo, hi in self.intervall:
@@ -195,6 +252,7 @@ class Spec:
     varningar: tuple[str, ...] = ()
     filer: tuple[str, ...] = ()
     kostnadskälla: str = "kalkyl"  # "kalkyl" | "ekonomi.csv"
+    start: tuple[int, int] | None = None  # the project's start (year, month): the payment plan begins there
 
 
 # ---------------------------------------------------------------- results
@@ -252,12 +310,14 @@ class MonteCarlo:
     npv_p50: float
     npv_p95: float
     varierade: tuple[str, ...] = ()
+    hållna: tuple[str, ...] = ()  # parameters held at their value (no stated range)
 
     def to_dict(self) -> dict[str, Any]:
         return {"dragningar": self.dragningar, "frö": self.frö,
                 "sannolikhet_lönsam": _r(self.sannolikhet_lönsam, 4),
                 "nettonuvärde_p05_kr": _r(self.npv_p05), "nettonuvärde_p50_kr": _r(self.npv_p50),
-                "nettonuvärde_p95_kr": _r(self.npv_p95), "varierade_parametrar": list(self.varierade)}
+                "nettonuvärde_p95_kr": _r(self.npv_p95), "varierade_parametrar": list(self.varierade),
+                "fasta_parametrar": list(self.hållna)}
 
 
 @dataclass(frozen=True)
@@ -267,24 +327,10 @@ class Repayment:
     nämnd: str
     år: int
     belopp: float
+    grund: str = "skattad"  # "skattad" (an estimated effect carried forward) | "antagen" (an assumption)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"nämnd": self.nämnd, "år": self.år, "belopp_kr": _r(self.belopp)}
-
-
-@dataclass(frozen=True)
-class Payment:
-    """One payment from the fund, in arrears after an interim or annual report."""
-
-    år: int
-    tillfälle: str  # delår 1 | delår 2 | helår
-    avser: str  # "januari–april 2021"
-    utbetalas: str
-    belopp: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"år": self.år, "tillfälle": self.tillfälle, "avser": self.avser, "utbetalas": self.utbetalas,
-                "belopp_kr": _r(self.belopp)}
+        return {"nämnd": self.nämnd, "år": self.år, "belopp_kr": _r(self.belopp), "grund": self.grund}
 
 
 @dataclass(frozen=True)
@@ -296,10 +342,19 @@ class BreakEven:
     förbättring: float  # improvement units (positive = better)
     effekt: float  # in the indicator's own units and direction (compare with skattning)
     andel_av_skattad: float | None
+    skattad_förbättring: float = 0.0  # the effect the calculation uses, improvement units
+    riktning: int = 1  # indicator change = riktning × improvement (−1: lower is better)
+    typ: str = "medelvärde"
+    design: str | None = None
+    källa: str = "antagande"
 
     def to_dict(self) -> dict[str, Any]:
         return {"nyttopost": self.nyttopost, "indikator": self.indikator, "förbättring": _r(self.förbättring, 6),
-                "effekt": _r(self.effekt, 6), "andel_av_skattad": _r(self.andel_av_skattad, 4)}
+                "effekt": _r(self.effekt, 6), "andel_av_skattad": _r(self.andel_av_skattad, 4),
+                "skattad_förbättring": _r(self.skattad_förbättring, 6),
+                "skattad_effekt": _r(self.riktning * self.skattad_förbättring, 6),
+                "riktning": "lägre" if self.riktning < 0 else "högre", "typ": self.typ, "design": self.design,
+                "effektkälla": self.källa}
 
 
 @dataclass(frozen=True)
@@ -320,12 +375,15 @@ class Calculation:
     känslighetsfall_kr: float  # NPV at the sensitivity rate
     känslighet: tuple[SensitivityRow, ...]
     monte_carlo: MonteCarlo | None
-    återföring: tuple[Repayment, ...]
+    återföring: tuple[Repayment, ...]  # the plan the board paper proposes (återföringsgrund)
     återföring_text: str
     utbetalningsplan: tuple[Payment, ...]
     år: tuple[YearFlow, ...]
     nytta_per_bärare: tuple[tuple[str, float], ...]  # present value per bearer
     varningar: tuple[str, ...] = field(default=())
+    återföring_skattning: tuple[Repayment, ...] = ()  # from the point estimates
+    återföring_försiktig: tuple[Repayment, ...] = ()  # from the conservative bounds
+    antagandetabell: tuple[dict[str, Any], ...] = ()  # every parameter with its value and origin
 
     @property
     def brytpunkt_effekt(self) -> float | None:
@@ -345,6 +403,7 @@ class Calculation:
             "undanträngning": a.undanträngning, "optimism": a.optimism, "mc_dragningar": a.mc_dragningar,
             "frö": a.frö, "återföring": a.återföring,
             "intervall": {n: [lo, hi] for n, lo, hi in a.intervall},
+            "källor": dict(a.källor), "skäl": dict(a.skäl), "återföringsgrund": a.återföringsgrund,
             "kostnadskälla": self.spec.kostnadskälla,
             "kostnader": [{"år": c.år, "belopp_kr": _r(c.belopp), "angivet_belopp_kr": _r(c.stated),
                            "bärare": c.bärare, "månader": list(c.månader), "beskrivning": c.beskrivning}
@@ -357,15 +416,21 @@ class Calculation:
                 "antal_personer": b.antal_personer, "enhetskostnad_kr": _r(b.enhetskostnad),
                 "enhetskostnad_post": b.enhetskostnad_post, "enhetskostnad_källa": b.enhetskostnad_källa,
                 "bärare": b.bärare, "kommunal": b.municipal, "start_år": b.start_år,
-                "varaktighet_år": b.varaktighet_år} for b in self.spec.nyttoposter],
+                "varaktighet_år": b.varaktighet_år, "design": b.design, "riktning": b.riktning, "typ": b.typ,
+                "dödvikt_tillämpas": a.applies_deadweight(b), "lutning": _r(b.lutning, 6),
+                "perioder_per_år": b.perioder_per_år, "lutning_perioder": b.lutning_perioder, "konservativ_effekt": _r(b.konservativ_effekt, 6),
+                "konservativ_lutning": _r(b.konservativ_lutning, 6)} for b in self.spec.nyttoposter],
             "filer": list(self.spec.filer),
         }
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        per_committee: dict[str, float] = {}
-        for r in self.återföring:
-            per_committee[r.nämnd] = per_committee.get(r.nämnd, 0.0) + r.belopp
+        def per_committee(plan: tuple[Repayment, ...]) -> list[dict[str, Any]]:
+            sums: dict[str, float] = {}
+            for r in plan:
+                sums[r.nämnd] = sums.get(r.nämnd, 0.0) + r.belopp
+            return [{"nämnd": k, "belopp_kr": _r(v)} for k, v in sums.items()]
+
         return {
             "kostnad_kr": _r(self.kostnad_kr),
             "kostnad_nuvärde_kr": _r(self.kostnad_nuvärde_kr),
@@ -385,7 +450,12 @@ class Calculation:
             "känslighet": [r.to_dict() for r in self.känslighet],
             "monte_carlo": self.monte_carlo.to_dict() if self.monte_carlo else None,
             "återföring": [r.to_dict() for r in self.återföring],
-            "återföring_per_nämnd": [{"nämnd": k, "belopp_kr": _r(v)} for k, v in per_committee.items()],
+            "återföring_per_nämnd": per_committee(self.återföring),
+            "återföringsgrund": self.spec.antaganden.återföringsgrund,
+            "återföring_skattning": [r.to_dict() for r in self.återföring_skattning],
+            "återföring_försiktig": [r.to_dict() for r in self.återföring_försiktig],
+            "återföring_skattning_per_nämnd": per_committee(self.återföring_skattning),
+            "återföring_försiktig_per_nämnd": per_committee(self.återföring_försiktig),
             "återföring_tillämpas": self.spec.antaganden.återföring,
             "återföring_text": self.återföring_text,
             "utbetalningsplan": [p.to_dict() for p in self.utbetalningsplan],
@@ -393,123 +463,6 @@ class Calculation:
             "nytta_per_bärare": [{"bärare": k, "nytta_nuvärde_kr": _r(v)} for k, v in self.nytta_per_bärare],
             "prisår": self.spec.antaganden.prisår,
             "antaganden": self.antaganden(),
-            "varningar": list(self.varningar),
-        }
-
-
-# ---------------------------------------------------------------- budget
-
-
-STATED_KINDS = ("rekvirerat", "beviljat", "budgeterat", "utfall", "att_återbetala")
-
-
-@dataclass(frozen=True)
-class StatedFigure:
-    """A total stated somewhere else (a decision, an appendix) to be checked against the rows."""
-
-    avser: str  # one of STATED_KINDS
-    belopp: float
-    nämnd: str | None = None
-    insats: str | None = None
-    källa: str = ""
-
-
-@dataclass(frozen=True)
-class BudgetRow:
-    """One row of ``ekonomi.csv``: an insats, a year and a committee."""
-
-    insats: str
-    år: int
-    nämnd: str
-    budgeterat: float | None
-    utfall: float | None
-    rekvirerat: float | None = None
-    beviljat: float | None = None
-    kommentar: str = ""
-    rad: int | None = None
-    månader: tuple[int, int] = (1, 12)
-
-    @property
-    def avvikelse(self) -> float | None:
-        """Budgeted minus used: positive means less was used than budgeted (a positive deviation)."""
-        if self.budgeterat is None or self.utfall is None:
-            return None
-        return self.budgeterat - self.utfall
-
-    @property
-    def avvikelse_andel(self) -> float | None:
-        if self.avvikelse is None or not self.budgeterat:
-            return None
-        return self.avvikelse / self.budgeterat
-
-    @property
-    def mottaget(self) -> float | None:
-        """What was received for the row: requisitioned, else granted."""
-        return self.rekvirerat if self.rekvirerat is not None else self.beviljat
-
-    @property
-    def att_återbetala(self) -> float | None:
-        if self.mottaget is None or self.utfall is None:
-            return None
-        return self.mottaget - self.utfall
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"insats": self.insats, "år": self.år, "nämnd": self.nämnd, "budgeterat_kr": _r(self.budgeterat),
-                "utfall_kr": _r(self.utfall), "avvikelse_kr": _r(self.avvikelse),
-                "avvikelse_andel": _r(self.avvikelse_andel, 4), "rekvirerat_kr": _r(self.rekvirerat),
-                "beviljat_kr": _r(self.beviljat), "att_återbetala_kr": _r(self.att_återbetala),
-                "kommentar": self.kommentar, "rad": self.rad}
-
-
-@dataclass(frozen=True)
-class BudgetTotal:
-    """Totals for one committee (or for all, with nämnd ``"Totalt"``)."""
-
-    nämnd: str
-    budgeterat: float
-    utfall: float
-    mottaget: float | None
-    att_återbetala: float | None
-
-    @property
-    def avvikelse(self) -> float:
-        return self.budgeterat - self.utfall
-
-    @property
-    def avvikelse_andel(self) -> float | None:
-        return self.avvikelse / self.budgeterat if self.budgeterat else None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"nämnd": self.nämnd, "budgeterat_kr": _r(self.budgeterat), "utfall_kr": _r(self.utfall),
-                "avvikelse_kr": _r(self.avvikelse), "avvikelse_andel": _r(self.avvikelse_andel, 4),
-                "mottaget_kr": _r(self.mottaget), "att_återbetala_kr": _r(self.att_återbetala)}
-
-
-@dataclass(frozen=True)
-class Budget:
-    """Budget against outcome; ``to_dict`` is ``resultat.json``'s ``ekonomi`` section."""
-
-    rader: tuple[BudgetRow, ...]
-    per_nämnd: tuple[BudgetTotal, ...]
-    totalt: BudgetTotal
-    mottaget_totalt: float | None  # requisitioned (or granted) in all: the basis for repayment
-    mottaget_grund: str  # where mottaget_totalt came from, in Swedish
-    att_återbetala_kr: float | None
-    återbetalas_till: str
-    utbetalningsplan: tuple[Payment, ...]
-    varningar: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "rader": [r.to_dict() for r in self.rader],
-            "per_nämnd": [t.to_dict() for t in self.per_nämnd],
-            "totalt": self.totalt.to_dict(),
-            "budgeterat_kr": _r(self.totalt.budgeterat),
-            "utfall_kr": _r(self.totalt.utfall),
-            "mottaget_kr": _r(self.mottaget_totalt),
-            "mottaget_grund": self.mottaget_grund,
-            "att_återbetala_kr": _r(self.att_återbetala_kr),
-            "återbetalas_till": self.återbetalas_till,
-            "utbetalningsplan": [p.to_dict() for p in self.utbetalningsplan],
+            "antagandetabell": [dict(r) for r in self.antagandetabell],
             "varningar": list(self.varningar),
         }

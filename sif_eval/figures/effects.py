@@ -29,6 +29,7 @@ DPI = 150
 COLOR_INSATS = "#0072B2"
 COLOR_JAMF = "#E69F00"
 COLOR_LINE = "#555555"
+COLOR_TRANSITION = "#BBBBBB"
 STYLE = {
     "font.family": "DejaVu Sans",
     "font.size": 10,
@@ -173,9 +174,34 @@ def _draw_did(ax, obs: pd.DataFrame, effect: Effect, ind: Indicator, insatsstart
         f"insatsstart. Insatsgruppens medelvärde gick från {fmt_level(d.get('medel_insats_före'), ind.typ)} före "
         f"till {fmt_level(d.get('medel_insats_efter'), ind.typ)} efter insatsstart, jämförelsegruppens från "
         f"{fmt_level(d.get('medel_jämförelse_före'), ind.typ)} till "
-        f"{fmt_level(d.get('medel_jämförelse_efter'), ind.typ)}. Den skattade effekten (skillnad i skillnader) är "
-        f"{fmt_diff(effect.skattning, ind.typ)}{_ci_text(effect)}."
+        f"{fmt_level(d.get('medel_jämförelse_efter'), ind.typ)}. Den skattade effekten "
+        f"({'nivåförändring i skillnaden mellan grupperna' if effect.design == 'its_kontrollerad' else 'skillnad i skillnader'}"
+        f") är {fmt_diff(effect.skattning, ind.typ)}{_ci_text(effect)}."
     )
+
+
+def _as_estimated(obs: pd.DataFrame, effect: Effect) -> pd.DataFrame:
+    """The rows as the estimate used them: transition periods left out or counted as the rule says."""
+    if "overgang" not in obs.columns or not effect.övergångsregel:
+        return obs
+    mask = obs["overgang"].astype(bool).to_numpy()
+    if effect.övergångsregel == "utesluten":
+        return obs.loc[~mask]
+    obs = obs.copy()
+    obs.loc[mask, "efter"] = effect.övergångsregel == "efter"
+    return obs
+
+
+def _mark_transitions(ax, obs: pd.DataFrame) -> str:
+    """Shade periods partly exposed to the intervention; return a sentence for the alt text ('' if none)."""
+    if "overgang" not in obs.columns or not obs["overgang"].astype(bool).any():
+        return ""
+    spans = obs.loc[obs["overgang"].astype(bool), ["period_start", "period_slut"]].drop_duplicates()
+    for i, (a, b) in enumerate(zip(spans["period_start"], spans["period_slut"], strict=True)):
+        ax.axvspan(a.to_pydatetime(), b.to_pydatetime(), color=COLOR_TRANSITION, alpha=0.35, linewidth=0,
+                   label="Övergångsperiod" if i == 0 else None)
+    ax.legend(loc="best", frameon=False)
+    return " Det skuggade fältet är en övergångsperiod som började före och slutade efter insatsstart."
 
 
 def _draw_its(ax, obs: pd.DataFrame, effect: Effect, ind: Indicator, insatsstart) -> str:
@@ -306,12 +332,14 @@ def plot_effect(
             )
             ax.set_axis_off()
             alt = f"Inget diagram: underlaget för {indicator.namn} räcker inte för en skattning."
-        elif effect.design == "did":
+        elif effect.design in ("did", "its_kontrollerad"):
             alt = _draw_did(ax, obs, effect, indicator, insatsstart)
             _period_axis(ax, obs["period_start"], typ)
+            alt += _mark_transitions(ax, obs)
         elif effect.design == "its":
-            alt = _draw_its(ax, obs, effect, indicator, insatsstart)
+            alt = _draw_its(ax, _as_estimated(obs, effect), effect, indicator, insatsstart)
             _period_axis(ax, obs.loc[obs["grupp"] == INSATS, "period_start"], typ)
+            alt += _mark_transitions(ax, obs)
         else:
             alt = _draw_before_after(ax, obs, effect, indicator)
         if ax.axison:
@@ -338,9 +366,10 @@ def plot_event_study(effect: Effect, path: pathlib.Path) -> str | None:
     scale = 100.0 if effect.typ == "andel" else 1.0
     est = np.array([desc[f"es_{k}"] for k in ks], dtype=float) * scale
     se = np.array([desc.get(f"es_se_{k}") or np.nan for k in ks], dtype=float) * scale
+    few = effect.inferens == "randomisering"  # clustered intervals are too narrow then: show the estimates only
     xs = np.array(ks + [-1])
     ys = np.append(est, 0.0)
-    half = np.append(1.96 * se, 0.0)
+    half = np.append(np.full(len(se), np.nan) if few else 1.96 * se, 0.0)
     order = np.argsort(xs)
     xs, ys, half = xs[order], ys[order], half[order]
     with matplotlib.rc_context(STYLE):
@@ -363,6 +392,8 @@ def plot_event_study(effect: Effect, path: pathlib.Path) -> str | None:
     pre = desc.get("pretrend_p")
     pre_text = "" if pre is None else f" Test av parallella trender före start: p = {sv_num(pre, 3)}."
     unit = "procentenheter" if scale == 100 else "enheter"
-    return (f"Punktdiagram med 95-procentiga konfidensintervall för skillnaden mellan insats- och jämförelsegrupp "
+    bars = ("utan intervall, eftersom enheterna är för få för klustrade intervall," if few
+            else "med 95-procentiga konfidensintervall")
+    return (f"Punktdiagram {bars} för skillnaden mellan insats- och jämförelsegrupp "
             f"i varje period före och efter insatsstart för {effect.namn}, i {unit}, med perioden närmast före "
             f"start som referens.{pre_text}")

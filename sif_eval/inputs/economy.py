@@ -43,12 +43,16 @@ OUTCOME_WORKBOOK = OUTCOME_XLSX
 DEFAULTS = {"diskonteringsränta": 0.035, "känslighet_ränta": 0.03, "mc_dragningar": 10_000, "frö": 20240101}
 SHARE_PARAMS = ("dödvikt", "attribution", "undanträngning", "bortfall_per_år", "optimism")
 KALKYL_KEYS = ("horisont_år", "diskonteringsränta", "känslighet_ränta", "prisår", "basår", *SHARE_PARAMS,
-               "kostnader", "nyttoposter", "mc_dragningar", "frö", "återföring", "beskrivning", "kommentar")
+               "kostnader", "nyttoposter", "mc_dragningar", "frö", "återföring", "återföringsgrund", "beskrivning",
+               "kommentar")
 POST_KEYS = ("namn", "indikator", "antagen_effekt", "effekt", "effekt_låg", "effekt_hög", "bättre",
              "antal_personer", "enhetskostnad", "enhetskostnad_prisår", "bärare", "kommunal", "start_år",
              "varaktighet_år", "kommentar", "beskrivning")
 COST_KEYS = ("år", "belopp", "bärare", "prisår", "månader", "beskrivning", "kommentar")
-RANGE_KEYS = ("värde", "låg", "hög", "min", "max")
+RANGE_KEYS = ("värde", "låg", "hög", "min", "max", "skäl")
+REASON_REQUIRED = {"attribution": 1.0, "undanträngning": 0.0}  # applied only when stated with a reason
+REPAYMENT_BASES = {"forsiktig": "försiktig", "konservativ": "försiktig", "skattning": "skattning",
+                   "punktskattning": "skattning"}
 ECONOMY_SECTION_KEYS = ("rekvirerat_totalt", "beviljat_totalt", "återbetalas_till", "uppgivna_belopp")
 CANON = {fold(k): k for k in (*KALKYL_KEYS, *POST_KEYS, *COST_KEYS, *RANGE_KEYS, *ECONOMY_SECTION_KEYS,
                               "avser", "nämnd", "insats", "källa")}
@@ -337,7 +341,11 @@ def _shared(project_dir: Path, name: str) -> list[tuple[Path, str]]:
 
 
 def read_catalogue(project_dir: Path, problems: list[Problem]) -> tuple[dict[str, UnitCost], list[str]]:
-    """The unit-cost catalogue ``post;belopp;enhet;prisår;bärare;källa`` (shared, then the project's own)."""
+    """The unit-cost catalogue ``post;belopp;enhet;prisår;bärare;källa`` (shared, then the project's own).
+
+    Optional columns ``låg;hög`` give a range; it is used in the Monte Carlo
+    simulation only when the row names its source (``källa``).
+    """
     catalogue: dict[str, UnitCost] = {}
     files = []
     for path, rel in _shared(project_dir, CATALOGUE_FILE):
@@ -363,13 +371,25 @@ def read_catalogue(project_dir: Path, problems: list[Problem]) -> tuple[dict[str
             if year is None:
                 problems.append(Problem(rel, f"'{_cell(index, cells, 'prisår')}' är inget prisår.", row=rownum,
                                         column="prisår", hint="Skriv det år beloppet avser, t.ex. 2023."))
+            low, high = (_money_cell(index, cells, c, rel, rownum, problems) for c in ("låg", "hög"))
+            if (low is None) != (high is None) or (low is not None and high is not None and amount is not None
+                                                   and not low <= amount <= high):
+                problems.append(Problem(rel, "låg och hög ska båda anges, med låg ≤ belopp ≤ hög.", row=rownum,
+                                        column="låg", hint="Lämna båda tomma eller skriv t.ex. 350000 och 550000."))
             if len(problems) > before:
                 continue
             seen[fold(post)] = rownum
             catalogue[fold(post)] = UnitCost(post=post, belopp=amount, enhet=_cell(index, cells, "enhet"),  # type: ignore[arg-type]
                                              prisår=year, bärare=_cell(index, cells, "bärare"),  # type: ignore[arg-type]
-                                             källa=_cell(index, cells, "källa"), fil=rel)
+                                             källa=_cell(index, cells, "källa"), fil=rel,
+                                             intervall=None if low is None or high is None else (low, high))
     return catalogue, files
+
+
+def read_kpi_in(folder: Path, problems: list[Problem]) -> PriceIndex | None:
+    """The shared price index ``<folder>/kpi.csv`` (the consolidated evaluation's), None without one."""
+    path = folder / KPI_FILE
+    return _read_kpi(path, f"{folder.name}/{KPI_FILE}", problems) if path.is_file() else None
 
 
 def read_kpi(project_dir: Path, problems: list[Problem]) -> PriceIndex | None:
@@ -378,6 +398,10 @@ def read_kpi(project_dir: Path, problems: list[Problem]) -> PriceIndex | None:
     if not found:
         return None
     path, rel = found[-1]
+    return _read_kpi(path, rel, problems)
+
+
+def _read_kpi(path: Path, rel: str, problems: list[Problem]) -> PriceIndex | None:
     table = _table(path, rel, ("år", "kpi"), problems)
     if table is None:
         return None

@@ -33,6 +33,8 @@ from .economy import (
     DEFAULTS,
     KALKYL_KEYS,
     POST_KEYS,
+    REASON_REQUIRED,
+    REPAYMENT_BASES,
     SHARE_PARAMS,
     Where,
     folded,
@@ -47,9 +49,14 @@ from .economy import (
 __all__ = ["build_spec"]
 
 
+def _reason(raw: Any) -> str:
+    """The ``skäl`` written beside a parameter (``{värde: 0.8, skäl: …}``), or ""."""
+    return str(folded(raw).get("skal", "") or "").strip() if isinstance(raw, dict) else ""
+
+
 def _param(raw: Any, name: str, path: tuple[Any, ...], where: Where, *, share: bool = True
            ) -> tuple[float | None, tuple[float, float] | None]:
-    """A number (or share) written plainly or as ``{värde: …, låg: …, hög: …}``."""
+    """A number (or share) written plainly or as ``{värde: …, låg: …, hög: …, skäl: …}``."""
     parse = parse_share if share else parse_number
     if isinstance(raw, dict):
         d = folded(raw)
@@ -130,11 +137,13 @@ def build_spec(
     budget_rows: list[BudgetRow],
     files: list[str],
     dry_run: bool = False,
+    start: tuple[int, int] | None = None,
 ) -> Spec | None:
     """Validate the kalkyl and resolve it to numbers; problems go to ``where``.
 
     With ``dry_run`` (validation before the analysis) a benefit that takes its
     effect from an indicator gets a placeholder effect instead of a problem.
+    ``start`` (year, month) is the project's start, where the payment plan begins.
     """
     k = folded(kalkyl)
     before = len(where.problems)
@@ -145,6 +154,7 @@ def build_spec(
 
     values: dict[str, float] = {}
     ranges: list[tuple[str, float, float]] = []
+    reasons: dict[str, str] = {}
     for name in ("diskonteringsränta", "känslighet_ränta", *SHARE_PARAMS):
         raw = k.get(fold(name))
         if raw in (None, ""):
@@ -158,6 +168,13 @@ def build_spec(
                       "Dödvikt, undanträngning och bortfall anges som andel 0–1 (t.ex. 0,2); attribution 0–1; "
                       "optimism 0–2; räntan som andel, t.ex. 0,035.")
             continue
+        if name in REASON_REQUIRED and value != REASON_REQUIRED[name]:
+            if not _reason(raw):
+                where.add((fold(name),), f"'{name}' = {sv.decimal(value, 2)} är angiven utan skäl; den tillämpas bara "
+                          "med ett skäl.", f"Skriv t.ex. {name}: {{värde: {raw if not isinstance(raw, dict) else value}, "
+                          "skäl: \"andra insatser nådde samma personer samtidigt\"}, eller ta bort nyckeln.")
+                continue
+            reasons[name] = _reason(raw)
         values[name] = value
         if rng is not None:
             ranges.append((name, *rng))
@@ -176,6 +193,21 @@ def build_spec(
                        "frö": "Ange ett heltal, t.ex. 20240101."}.get(name, "Skriv året med fyra siffror."))
             continue
         ints[name] = value
+
+    basis, basis_file = "försiktig", ""
+    for file, value in ((FUND_FILE, fund_settings.get("aterforingsgrund")), (None, k.get("aterforingsgrund"))):
+        if value in (None, ""):
+            continue
+        chosen = REPAYMENT_BASES.get(fold(value))
+        hint = "Skriv försiktig (den ände av konfidensintervallet som ligger närmast noll) eller skattning."
+        if chosen is None:
+            if file is None:
+                where.add(("aterforingsgrund",), f"'{value}' är inget tillåtet värde för 'återföringsgrund'.", hint)
+            else:
+                where.problems.append(Problem(file, f"'{value}' är inget tillåtet värde för 'återföringsgrund'.",
+                                              column="återföringsgrund", hint=hint))
+            continue
+        basis, basis_file = chosen, file or where.file
 
     repay = True
     for file, value, path in ((FUND_FILE, fund_settings.get("aterforing"), ("aterforing",)),
@@ -284,9 +316,11 @@ def build_spec(
         attribution=values.get("attribution", 1.0), undanträngning=values.get("undanträngning", 0.0),
         optimism=values.get("optimism", 0.0), mc_dragningar=ints.get("mc_dragningar", DEFAULTS["mc_dragningar"]),
         frö=ints.get("frö", DEFAULTS["frö"]), återföring=repay, intervall=tuple(ranges),
+        källor=tuple((n, "angiven") for n in (*values, *ints)), skäl=tuple(reasons.items()),
+        återföringsgrund=basis, återföringsgrund_källa=basis_file,  # type: ignore[arg-type]
     )
     return Spec(antaganden=assumptions, kostnader=costs, nyttoposter=tuple(posts), varningar=tuple(notes),
-                filer=tuple(files), kostnadskälla=cost_source)
+                filer=tuple(files), kostnadskälla=cost_source, start=start)
 
 
 def _benefit(raw: Any, i: int, where: Where, *, effects: Mapping[str, Effect] | None,
@@ -322,6 +356,7 @@ def _benefit(raw: Any, i: int, where: Where, *, effects: Mapping[str, Effect] | 
         where.add((*path, "battre"), f"'{d['battre']}' är inget tillåtet värde för 'bättre'.", "Skriv lägre eller högre.")
 
     source, se, interval, improvement = "antagande", None, None, None
+    design, slope, slope_interval, per_year, slope_periods = None, 0.0, None, 1, None
     if indicator:
         known = set(effects or {}) | set(declared)
         if known and indicator not in known:
@@ -329,10 +364,20 @@ def _benefit(raw: Any, i: int, where: Where, *, effects: Mapping[str, Effect] | 
                       "Kända id: " + ", ".join(sorted(known)) + ".")
         sign = direction or -1
         if effect is not None and effect.skattning is not None:
-            improvement, source = sign * effect.skattning, "indikator"
+            improvement, source, design = sign * effect.skattning, "indikator", effect.design
             se = effect.standardfel
             if effect.ki_låg is not None and effect.ki_hög is not None:
                 interval = tuple(sorted((sign * effect.ki_låg, sign * effect.ki_hög)))
+            desc = effect.descriptive()
+            if effect.design in ("its", "its_kontrollerad") and isinstance(desc.get("lutningsförändring"), int | float):
+                # an interrupted time series' benefits follow the estimated level and slope (issue 15)
+                slope = sign * float(desc["lutningsförändring"])  # type: ignore[arg-type]
+                per_year = int(desc.get("perioder_per_år") or 1)
+                n_after = desc.get("n_perioder_efter")
+                slope_periods = int(n_after) if isinstance(n_after, int | float) else None
+                lo, hi = desc.get("lutningsförändring_ki_låg"), desc.get("lutningsförändring_ki_hög")
+                if isinstance(lo, int | float) and isinstance(hi, int | float):
+                    slope_interval = tuple(sorted((sign * float(lo), sign * float(hi))))
         elif assumed is not None:
             improvement = sign * assumed
             if not dry_run:
@@ -354,7 +399,10 @@ def _benefit(raw: Any, i: int, where: Where, *, effects: Mapping[str, Effect] | 
             where.add((*path, "antagen_effekt"), f"nyttopost nr {i} saknar effekt.",
                       "Ange 'indikator:' (en indikators skattade effekt) eller 'antagen_effekt:' (positiv = förbättring).")
         improvement = assumed
-    if d.get("effekt_lag") not in (None, "") or d.get("effekt_hog") not in (None, ""):
+    if source == "indikator" and (d.get("effekt_lag") not in (None, "") or d.get("effekt_hog") not in (None, "")):
+        notes.append(f"Nyttoposten '{name}' har en skattad effekt; dess konfidensintervall används i stället för "
+                     "effekt_låg och effekt_hög.")
+    elif d.get("effekt_lag") not in (None, "") or d.get("effekt_hog") not in (None, ""):
         lo, hi = parse_number(d.get("effekt_lag", "")), parse_number(d.get("effekt_hog", ""))
         if lo is None or hi is None:
             where.add((*path, "effekt_lag"), "effekt_låg och effekt_hög ska båda vara tal.")
@@ -394,7 +442,9 @@ def _benefit(raw: Any, i: int, where: Where, *, effects: Mapping[str, Effect] | 
                        start_år=start, varaktighet_år=duration, kommunal=municipal, källa=source, indikator=indicator,
                        standardfel=se, effekt_intervall=interval, antagen_effekt=assumed,  # type: ignore[arg-type]
                        personer_intervall=persons_range, enhetskostnad_intervall=unit_range,
-                       enhetskostnad_post=unit_key, enhetskostnad_källa=unit_source, riktning=sign, typ=typ)
+                       enhetskostnad_post=unit_key, enhetskostnad_källa=unit_source, riktning=sign, typ=typ,
+                       design=design, lutning=slope, lutning_intervall=slope_interval,  # type: ignore[arg-type]
+                       perioder_per_år=per_year, lutning_perioder=slope_periods)
 
 
 def _unit_cost(d: dict[str, Any], path: tuple[Any, ...], where: Where, catalogue: Mapping[str, UnitCost],
@@ -421,6 +471,8 @@ def _unit_cost(d: dict[str, Any], path: tuple[Any, ...], where: Where, catalogue
             return None, None, "", "", ""
         value, year, key, bearer = item.belopp, item.prisår, item.post, item.bärare
         source = f"{item.fil}: {item.källa}" if item.källa else item.fil
+        if item.intervall is not None and item.källa and rng_raw in (None, (None, None)):
+            rng_raw = item.intervall  # the catalogue's range, stated with its source
     else:
         year = prisår
         if d.get("enhetskostnad_prisar") not in (None, ""):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from ..model import (
     Indicator,
     Municipality,
     Project,
+    TransitionRule,
 )
 from ..paths import MUNICIPALITY_FILE, OUTCOME_CSV, OUTCOME_SHEET, OUTCOME_XLSX, PROJECT_FILE, STARTS_FILE
 from ..privacy import scan as privacy
@@ -48,13 +48,14 @@ from ._read import (
 from .economy import economics_files
 from .insatser import load_insatser
 from .municipality import load_municipality, municipality_file
+from .periods import TRANSITION_RULES, is_transition, looks_excel_converted, parse_period, period_end
 
 Check = Callable[[Path, Mapping[str, Any]], list[Problem]]
 """A further check of the folder (the economics), given projekt.yaml's other keys; returns its problems."""
 
 REPORT_KINDS = {"utvardering": "utvärdering", "aterrapportering": "återrapportering"}
 OBSERVATION_COLUMNS = ("indikator", "grupp", "period", "period_start", "period_typ", "varde", "enhet", "antal",
-                       "rad", "efter", "start")
+                       "rad", "efter", "start", "period_slut", "overgang")
 
 REQUIRED_KEYS = ("projekt", "diarienummer", "ansvarig_nämnd", "handläggare", "insatsstart", "indikatorer")
 OUTCOME_REQUIRED = ("indikator", "grupp", "period", "värde")
@@ -104,7 +105,8 @@ def _project_from_yaml(data: dict[str, Any], slug: str, problems: list[Problem])
     if "insatsstart" in data and start is None:
         problems.append(Problem(rel, f"'{show(data['insatsstart'])}' är inget giltigt datum.", column="insatsstart",
                                 hint="Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2018-08-15."))
-    indicators = _indicators(data.get("indikatorer"), problems)
+    rule = _transition_rule(data.get("overgangsperiod"), "övergångsperiod", "utesluten", problems)
+    indicators = _indicators(data.get("indikatorer"), problems, rule)
     if any(p.file == rel for p in problems):
         return None
 
@@ -129,7 +131,42 @@ def _project_from_yaml(data: dict[str, Any], slug: str, problems: list[Problem])
     )
 
 
-def _indicators(raw: Any, problems: list[Problem]) -> list[Indicator]:
+def _transition_rule(raw: Any, where: str, default: TransitionRule, problems: list[Problem]) -> TransitionRule:
+    """``övergångsperiod``: what a period partly exposed to the intervention counts as."""
+    if raw in (None, ""):
+        return default
+    rule = {fold(r): r for r in TRANSITION_RULES}.get(fold(str(raw)))
+    if rule is None:
+        problems.append(Problem(PROJECT_FILE, f"'{show(raw)}' är inget tillåtet värde för 'övergångsperiod'.",
+                                column=where, hint="Skriv före, efter eller utesluten (standard: utesluten, "
+                                "perioden ingår då inte i skattningen)."))
+        return default
+    return rule
+
+
+def _rate(item: dict[str, Any], where: str, ind_id: str, problems: list[Problem]) -> tuple[str | None, float | None]:
+    """``nämnare`` (a column of utfall) and ``per`` (the scale): a count becomes a rate."""
+    denominator = str(item.get("namnare") or "").strip() or None
+    scale = None
+    if item.get("per") not in (None, ""):
+        scale = parse_number(item["per"])
+        if scale is None or scale <= 0:
+            problems.append(Problem(PROJECT_FILE, f"'per' ska vara ett positivt tal (indikator '{ind_id}').",
+                                    column=f"{where}.per", hint="Skriv t.ex. per: 1000 för antal per 1 000."))
+            scale = None
+        elif denominator is None:
+            problems.append(Problem(PROJECT_FILE, f"'per' anges men inte 'nämnare' (indikator '{ind_id}').",
+                                    column=f"{where}.nämnare", hint="Ange kolumnen i utfall som värdet ska delas "
+                                    "med, t.ex. nämnare: elever."))
+    if denominator is not None and fold(denominator) in {fold(c) for c in (*OUTCOME_REQUIRED, *OUTCOME_OPTIONAL)}:
+        problems.append(Problem(PROJECT_FILE, f"nämnaren '{show(denominator)}' är en av utfallets vanliga kolumner "
+                                f"(indikator '{ind_id}').", column=f"{where}.nämnare",
+                                hint="Lägg nämnaren i en egen kolumn i utfall, t.ex. 'elever'."))
+        denominator = None
+    return denominator, scale
+
+
+def _indicators(raw: Any, problems: list[Problem], default_rule: TransitionRule = "utesluten") -> list[Indicator]:
     rel = PROJECT_FILE
     if raw in (None, "", []):
         return []
@@ -180,39 +217,13 @@ def _indicators(raw: Any, problems: list[Problem]) -> list[Indicator]:
             if target is None:
                 problems.append(Problem(rel, f"effektmålet '{show(item['effektmal'])}' är inget tal (indikator '{ind_id}').",
                                         column=f"{where}.effektmål", hint="Skriv t.ex. -0.05 eller -0,05."))
+        rule = _transition_rule(item.get("overgangsperiod"), f"{where}.övergångsperiod", default_rule, problems)
+        denominator, scale = _rate(item, where, ind_id, problems)
         out.append(Indicator(id=ind_id, namn=str(item.get("namn", ind_id)).strip() or ind_id, typ=values["typ"],
                              bättre=values["battre"], effektmål=target, design=values["design"],
-                             jämförelse=values["jamforelse"]))
+                             jämförelse=values["jamforelse"], övergångsperiod=rule, nämnare=denominator,
+                             per=scale))
     return out
-
-
-_PERIOD_PATTERNS = (  # ASCII digits only: \d would also take Arabic-Indic and other digits
-    (re.compile(r"^(\d{4})$", re.ASCII), "år"),
-    (re.compile(r"^(\d{4})-?[Qq]([1-4])$", re.ASCII), "kvartal"),
-    (re.compile(r"^(\d{4})-(\d{1,2})$", re.ASCII), "månad"),
-    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII), "dag"),
-)
-
-
-def parse_period(text: str) -> tuple[dt.date, str] | None:
-    """A period's first day and its kind (år, kvartal, månad, dag), or None if impossible."""
-    s = text.strip()
-    for pattern, kind in _PERIOD_PATTERNS:
-        m = pattern.match(s)
-        if not m:
-            continue
-        year = int(m.group(1))
-        try:
-            if kind == "år":
-                return dt.date(year, 1, 1), kind
-            if kind == "kvartal":
-                return dt.date(year, 3 * int(m.group(2)) - 2, 1), kind
-            if kind == "månad":
-                return dt.date(year, int(m.group(2)), 1), kind
-            return dt.date(year, int(m.group(2)), int(m.group(3))), kind
-        except ValueError:
-            return None
-    return None
 
 
 def _odd_cells(rel: str, rownum: int, header: list[str], cells: list[str]) -> list[Problem]:
@@ -241,6 +252,21 @@ def _odd_cells(rel: str, rownum: int, header: list[str], cells: list[str]) -> li
                                  row=rownum, column=show(name), hint="Ta bort tecknet; det kommer ofta från "
                                  "inklistrad text ur ett annat system."))
     return found
+
+
+def _mark_transitions(obs: pd.DataFrame, start: dt.date | None) -> None:
+    """Add ``period_slut`` (exclusive end) and ``overgang`` (partly exposed: began before the start, ended after).
+
+    An insats unit with its own start (``start`` column or starter.csv) has its
+    transition period at that start; comparison rows use the project's insatsstart.
+    """
+    kinds = list(zip(obs["period_start"].dt.date, obs["period_typ"], strict=True))
+    ends = {k: period_end(*k) for k in set(kinds)}
+    obs["period_slut"] = pd.to_datetime([ends[k] for k in kinds])
+    own = obs["start"] if "start" in obs.columns else pd.Series(pd.NaT, index=obs.index)
+    row_starts = [s.date() if isinstance(s, pd.Timestamp) and not pd.isna(s) else start for s in own]
+    obs["overgang"] = [bool(rs) and is_transition(s, kind, rs)  # type: ignore[arg-type]
+                       for (s, kind), rs in zip(kinds, row_starts, strict=True)]
 
 
 def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem]) -> tuple[pd.DataFrame | None, Path | None]:
@@ -297,6 +323,16 @@ def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem
         i = positions[name]
         return cells[i].strip() if i is not None and i < len(cells) else ""
 
+    denominators = {i.id: i.nämnare for i in indicators.values() if i.nämnare}
+    for ind_id, column in denominators.items():
+        positions[column] = col_index.get(fold(column))
+        if positions[column] is None:
+            problems.append(Problem(rel, f"kolumnen '{show(column)}' saknas; indikatorn '{ind_id}' har den som "
+                                    "nämnare i projekt.yaml.", row=1, column=show(column),
+                                    hint="Lägg till kolumnen (t.ex. antal elever per rad) eller ta bort 'nämnare'."))
+    if any(positions[c] is None for c in denominators.values()):
+        return None, path
+
     for rownum, cells in rows:
         odd = _odd_cells(rel, rownum, header, cells)
         if odd:
@@ -317,14 +353,30 @@ def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem
                                     hint="Skriv 'insats' eller 'jämförelse'."))
         per_raw = cell(cells, "period")
         per = parse_period(per_raw)
-        if per is None:
+        if per is None and looks_excel_converted(per_raw):
+            problems.append(Problem(rel, f"perioden '{show(per_raw)}' ser ut att vara ett datum som Excel har gjort "
+                                    "om från det som skrevs in.", row=rownum, column="period",
+                                    hint="Skriv perioden som 2017-01 (månad), 2017 (år), 2017/18 (läsår) eller HT2017 "
+                                    "(termin). Formatera kolumnen som Text i Excel innan du skriver eller klistrar in, "
+                                    "så ändrar Excel inte värdena."))
+        elif per is None:
             problems.append(Problem(rel, f"perioden '{show(per_raw)}' är ogiltig.", row=rownum, column="period",
-                                    hint="Skriv 2021-03-15 (dag), 2021-03 (månad), 2021-Q3 (kvartal) eller 2021 (år)."))
+                                    hint="Skriv 2021-03-15 (dag), 2021-03 (månad), 2021-Q3 (kvartal), 2021 (år), "
+                                    "2021/22 (läsår) eller HT2021/VT2022 (termin)."))
         val_raw = cell(cells, "värde")
         val = parse_number(val_raw)
         if val is None:
             problems.append(Problem(rel, f"värdet '{show(val_raw)}' är inget tal.", row=rownum, column="värde",
                                     hint="Skriv ett tal, t.ex. 0,25 eller 12."))
+        elif ind in denominators:
+            den_raw = cell(cells, denominators[ind])
+            den = parse_number(den_raw)
+            if den is None or den <= 0:
+                problems.append(Problem(rel, f"nämnaren '{show(den_raw)}' är inget positivt tal (indikatorn '{ind}' "
+                                        f"delas med kolumnen '{denominators[ind]}').", row=rownum,
+                                        column=denominators[ind], hint="Skriv t.ex. antalet elever, större än 0."))
+            else:
+                val = val / den * (indicators[ind].per or 1.0)
         elif ind in indicators and indicators[ind].typ == "andel" and not 0 <= val <= 1:
             problems.append(Problem(rel, f"värdet {val_raw} är ingen andel mellan 0 och 1 (indikatorn '{ind}' har typ andel).",
                                     row=rownum, column="värde", hint="Skriv andelar som 0–1, t.ex. 0,125 för 12,5 procent."))
@@ -357,6 +409,7 @@ def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem
         problems.append(Problem(STARTS_FILE, f"både {STARTS_FILE} och kolumnen start i {rel} anger startdatum.",
                                 hint=f"Ange enheternas startdatum på ett ställe: ta bort {STARTS_FILE} eller kolumnen start."))
     obs = _apply_starts(obs, starts, start)
+    _mark_transitions(obs, start)
     if project and not bad_rows:
         for ind_id, sub in obs.groupby("indikator", sort=False):
             kinds = sorted(sub["period_typ"].unique())

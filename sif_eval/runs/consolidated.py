@@ -27,13 +27,16 @@ from .. import paths
 from ..documents.consolidated import render_documents
 from ..documents.report import recommendation
 from ..documents.texts import is_suppressed
-from ..errors import RunFailed, SifEvalError
+from ..economics.consolidate import restate
+from ..economics.model import PriceIndex
+from ..errors import InputError, Problem
 from ..figures.consolidated import plot_forest
+from ..inputs.economy import read_kpi_in
 from ..inputs.fund import LEDGER_FILE, Flow, Ledger, load_ledger
 from ..inputs.municipality import load_municipality_in
 from ..model import Municipality, ProjectResult
 from ..paths import MUNICIPALITY_FILE, PROJECT_FILE
-from . import archive
+from . import archive, lifecycle
 from .notebook import execute
 
 CONSOLIDATED_DIR = "samlad"  # outputs/samlad/<år>/<run-id>/
@@ -67,6 +70,7 @@ class Material:
     ledger: Ledger
     municipality: Municipality
     runs: tuple[ProjectRun, ...]
+    kpi: PriceIndex | None = None  # inputs/kpi.csv: to put every calculation on one price year
 
 
 def latest_done_run(outputs: Path, slug: str) -> Path | None:
@@ -74,7 +78,8 @@ def latest_done_run(outputs: Path, slug: str) -> Path | None:
     base = outputs / slug
     if not base.is_dir():
         return None
-    for run_dir in sorted((p for p in base.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True):
+    for run_dir in sorted((p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                          key=lambda p: p.name, reverse=True):
         try:
             if archive.read_manifest(run_dir).get("status") == archive.STATUS_DONE and (run_dir / paths.RESULT).is_file():
                 return run_dir
@@ -92,6 +97,10 @@ def load_material(indata: Path | str, project_runs: Path | str | None = None) ->
     """
     indata = Path(indata)
     ledger, municipality = load_ledger(indata), load_municipality_in(indata)
+    problems: list[Problem] = []
+    kpi = read_kpi_in(indata, problems)
+    if problems:
+        raise InputError(problems)
     listing = indata / RUNS_FILE
     runs: list[ProjectRun] = []
     if listing.is_file():
@@ -111,7 +120,7 @@ def load_material(indata: Path | str, project_runs: Path | str | None = None) ->
             else:
                 runs.append(ProjectRun(slug, RUN_DONE, run_id=run_dir.name, körning=f"{slug}/{run_dir.name}",
                                        resultat=json.loads((run_dir / paths.RESULT).read_text(encoding="utf-8"))))
-    return Material(ledger=ledger, municipality=municipality, runs=tuple(runs))
+    return Material(ledger=ledger, municipality=municipality, runs=tuple(runs), kpi=kpi)
 
 
 # ---------------------------------------------------------------- the consolidated numbers
@@ -172,6 +181,7 @@ class ProjectLine:
     kalkyl: dict[str, Any] | None
     återföringsplan: tuple[Flow, ...]
     plankälla: str | None  # kalkyl | beslut | None
+    kalkyl_jämförbar: dict[str, Any] | None = None  # the kalkyl on the common price and base year
 
     @property
     def n_mål(self) -> int:
@@ -193,6 +203,7 @@ class ProjectLine:
                 "återfört_kr": self.återfört_kr, "antal_indikatorer": len(self.effekter), "antal_effektmål": self.n_mål,
                 "antal_uppnådda": self.n_uppnådda, "alla_mål_uppnådda": self.alla_mål_uppnådda,
                 "rekommendation": self.rekommendation, "kalkyl": self.kalkyl,
+                "kalkyl_jämförbar": self.kalkyl_jämförbar,
                 "återföringsplan": [{"nämnd": f.nämnd, "år": f.år, "belopp_kr": f.belopp} for f in self.återföringsplan],
                 "plankälla": self.plankälla, "effekter": [e.to_dict() for e in self.effekter]}
 
@@ -226,8 +237,8 @@ class Consolidated:
     varningar: tuple[str, ...] = field(default=())
 
     def sums(self) -> dict[str, Any]:
-        """Totals over the projects' own figures (the check against the ledger)."""
-        kalk = [p.kalkyl for p in self.projekt if p.kalkyl]
+        """Totals over the projects' own figures (the check against the ledger); calculations on common terms."""
+        kalk = [p.kalkyl_jämförbar for p in self.projekt if p.kalkyl_jämförbar]
         return {
             "antal_projekt": len(self.projekt),
             "antal_med_resultat": sum(1 for p in self.projekt if p.körning in (RUN_DONE, RUN_REUSED)),
@@ -240,6 +251,7 @@ class Consolidated:
             "antal_kalkyler": len(kalk),
             "kalkyl_kostnad_kr": float(sum(_num(k.get("kostnad_kr")) for k in kalk)),
             "kalkyl_nettonuvärde_kr": float(sum(_num(k.get("nettonuvärde_kr")) for k in kalk)),
+            "kalkyl_prisår": self.år, "kalkyl_basår": self.år,
             "planerad_återföring_kr": float(sum(f.belopp for p in self.projekt for f in p.återföringsplan)),
         }
 
@@ -302,7 +314,7 @@ def _plan_from_kalkyl(kalkyl: dict[str, Any] | None) -> tuple[Flow, ...] | None:
     return tuple(plan)
 
 
-def _line(slug: str, run: ProjectRun | None, ledger: Ledger, year: int) -> ProjectLine:
+def _line(slug: str, run: ProjectRun | None, ledger: Ledger, year: int, kpi: PriceIndex | None = None) -> ProjectLine:
     grant = ledger.grant(slug)
     result = ProjectResult.from_dict(run.resultat) if run and run.resultat else None
     extra = dict(result.extra) if result else {}
@@ -326,6 +338,7 @@ def _line(slug: str, run: ProjectRun | None, ledger: Ledger, year: int) -> Proje
         återfört_kr=ledger.repaid(year, slug=slug), effekter=effects,
         rekommendation=recommendation(result.effekter) if result else "",
         kalkyl=kalkyl, återföringsplan=tuple(plan), plankälla=source if plan else None,
+        kalkyl_jämförbar=restate(kalkyl, year, year, kpi) if kalkyl else None,
     )
 
 
@@ -357,8 +370,12 @@ def build(material: Material, year: int | None = None, report_date: dt.date | st
     year = year or default_year(ledger, report_date)
     runs = {r.slug: r for r in material.runs}
     order = [g.projekt for g in ledger.beviljat] + sorted(s for s in runs if ledger.grant(s) is None)
-    lines = tuple(_line(slug, runs.get(slug), ledger, year) for slug in order)
+    lines = tuple(_line(slug, runs.get(slug), ledger, year, material.kpi) for slug in order)
     warnings = list(ledger.varningar)
+    missing = sorted({y for p in lines if p.kalkyl_jämförbar for y in p.kalkyl_jämförbar["kpi_saknas"]})
+    if missing and any(p.kalkyl_jämförbar for p in lines):
+        warnings.append(f"KPI saknas för år {', '.join(map(str, missing))}; kalkylerna räknas om till {year} års "
+                        "priser med närmaste år i kpi.csv (eller utan prisomräkning om kpi.csv saknas).")
     for p in lines:
         if p.fondstatus is None:
             warnings.append(f"{p.namn} finns under inputs/ men inte i {LEDGER_FILE}: inga belopp redovisas för projektet.")
@@ -397,7 +414,8 @@ class ConsolidatedOutcome:
 
 def _archive_material(run_dir: Path, inputs_dir: Path, runs: list[ProjectRun], outputs: Path) -> dict[str, str]:
     """Copy fond.yaml, kommun.yaml and each used project's resultat.json into ``indata/``."""
-    files = [p for p in (inputs_dir / LEDGER_FILE, inputs_dir / MUNICIPALITY_FILE) if p.is_file()]
+    files = [p for p in (inputs_dir / LEDGER_FILE, inputs_dir / MUNICIPALITY_FILE, inputs_dir / paths.KPI_FILE)
+             if p.is_file()]
     sums = archive.copy_inputs(files, run_dir)
     listing = []
     for r in runs:
@@ -435,31 +453,32 @@ def run_consolidated(inputs_dir: Path | str, outputs: Path | str | None, runs: l
     municipality = load_municipality_in(inputs_dir)
     year = year or default_year(ledger, report_date)
     source_set = paths.TemplateSet(templates or paths.ROOT)
-    run_dir = archive.new_run_dir(outputs / CONSOLIDATED_DIR, str(year))
     params = {"indata": str(inputs_dir), "år": year, "rapportdatum": report_date.isoformat(),
               "mallar": str(source_set.root), "anteckningsbok": NOTEBOOK}
-    manifest = archive.Manifest.start(run_dir, "samlad", params,
-                                      projektkörningar={r.slug: r.körning for r in runs}, **(extra_manifest or {}))
-    try:
-        manifest.update(indata=_archive_material(run_dir, inputs_dir, runs, outputs))
-        run_set, template_sums = archive.copy_templates(source_set, run_dir)
-        manifest.update(mallar=template_sums)
-        say("Kör den samlade anteckningsboken …")
-        execute(run_set.notebook(NOTEBOOK), run_dir / NOTEBOOK,
-                {"indatamapp": str(run_dir / paths.RUN_INPUTS), "projektkorningar": "",
-                 "utdatamapp": str(run_dir), "år": year, "rapportdatum": report_date.isoformat()},
-                run_dir, say=say)
-        data = json.loads((run_dir / paths.RESULT).read_text(encoding="utf-8"))
-        say("Skapar de samlade dokumenten …")
-        rendered = render_documents(data, run_dir, report_date, run_set, municipality)
-        manifest.update(renderare=rendered[0].renderer if rendered else None,
-                        dokument=[str(p.relative_to(run_dir)) for r in rendered for p in (r.docx, r.pdf)])
-        manifest.finish(archive.STATUS_DONE)
-    except BaseException as exc:
-        reason = str(exc) if isinstance(exc, SifEvalError) else f"{type(exc).__name__}: {exc}"
-        manifest.finish(archive.STATUS_FAILED, reason)
-        if isinstance(exc, RunFailed | KeyboardInterrupt):
-            raise
-        raise RunFailed(f"Den samlade utvärderingen misslyckades: {reason}", str(run_dir)) from exc
+    with lifecycle.interruptible() as interruption:
+        manifest = archive.open_run(
+            outputs / CONSOLIDATED_DIR, str(year), "samlad", params,
+            prepare=lambda staging: {"indata": _archive_material(staging, inputs_dir, runs, outputs)},
+            extra={"projektkörningar": {r.slug: r.körning for r in runs}, **(extra_manifest or {})})
+        run_dir = manifest.run_dir
+        try:
+            run_set, template_sums = archive.copy_templates(source_set, run_dir)
+            manifest.update(mallar=template_sums)
+            say("Kör den samlade anteckningsboken …")
+            execute(run_set.notebook(NOTEBOOK), run_dir / NOTEBOOK,
+                    {"indatamapp": str(run_dir / paths.RUN_INPUTS), "projektkorningar": "",
+                     "utdatamapp": str(run_dir), "år": year, "rapportdatum": report_date.isoformat()},
+                    run_dir, say=say)
+            data = json.loads((run_dir / paths.RESULT).read_text(encoding="utf-8"))
+            say("Skapar de samlade dokumenten …")
+            rendered = render_documents(data, run_dir, report_date, run_set, municipality)
+            manifest.update(renderare=rendered[0].renderer if rendered else None,
+                            dokument=[str(p.relative_to(run_dir)) for r in rendered for p in (r.docx, r.pdf)])
+            manifest.finish(archive.STATUS_DONE)
+        except BaseException as exc:
+            error = lifecycle.failed(manifest, exc, interruption, prefix="Den samlade utvärderingen misslyckades")
+            if error is exc:
+                raise
+            raise error from exc
     docs = tuple(p for r in rendered for p in (r.docx, r.pdf))
     return ConsolidatedOutcome(run_dir=run_dir, documents=docs, seconds=time.perf_counter() - t0)

@@ -14,12 +14,13 @@ import pandas as pd
 
 from .. import swedish as sv
 from ..analysis.common import repeated_units
-from ..analysis.estimate import choose_design
+from ..analysis.estimate import choose_design, planned_inference
 from ..economics import api as economics
 from ..inputs.economy import find_economy_file
 from ..inputs.municipality import municipality_file
 from ..inputs.project import LoadedProject
 from ..paths import KALKYL_FILE, OUTCOME_CSV, OUTCOME_XLSX, PROJECT_FILE
+from . import archive
 
 DESIGN_LABELS = {  # "design did" is what people (and a test) look for
     "före_efter": "före_efter (jämförelse före och efter)",
@@ -27,6 +28,7 @@ DESIGN_LABELS = {  # "design did" is what people (and a test) look for
     "its": "its (avbruten tidsserie)",
     "stegvis": "stegvis (enheter som startar vid olika tidpunkter, Callaway–Sant'Anna)",
     "syntetisk": "syntetisk (syntetisk kontroll med placebotest)",
+    "its_kontrollerad": "its_kontrollerad (kontrollerad avbruten tidsserie)",
 }
 TYPE_NOTES = {"andel": "andel 0–1", "antal": "antal", "medelvärde": "medelvärde"}
 
@@ -125,8 +127,34 @@ def describe(loaded: LoadedProject) -> list[str]:
         lines.append(f"- {ind.id}: {ind.namn} ({TYPE_NOTES.get(ind.typ, ind.typ)}, {ind.bättre} är bättre{target})")
         lines += [f"    {_periods(rows)}", f"    {_groups(rows)}", f"    {_units(rows)}"]
         lines += [f"    {text}" for text in _design(rows, ind)]
+        lines.append(f"    {planned_inference(rows, ind)}")
     lines += _economics(loaded)
     kommun = municipality_file(loaded.directory) if loaded.directory else None
     lines.append(f"Kommunens uppgifter: {kommun}." if kommun else
                  "Kommunens uppgifter: ingen kommun.yaml – dokumenten får standardtexter i sidhuvud och underskrift.")
+    return lines
+
+
+def run_history(outputs: Path, slug: str, shown: int = 5) -> list[str]:
+    """The project's run folders and their status; a ``pågår`` run whose process is gone shows as ``avbruten``."""
+    base = outputs / slug
+    runs = sorted((p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                  key=lambda p: p.name, reverse=True) if base.is_dir() else []
+    if not runs:
+        return [f"Körningar: inga ännu i {base}."]
+    lines = [f"Körningar i {base} ({len(runs)}, de senaste först):"]
+    for run_dir in runs[:shown]:
+        try:
+            manifest = archive.read_manifest(run_dir)
+        except (OSError, ValueError):
+            lines.append(f"  {run_dir.name}: manifest.json saknas eller går inte att läsa")
+            continue
+        status = archive.shown_status(manifest)
+        note = ""
+        if status == archive.STATUS_ABANDONED:
+            proc = manifest.get("process") or {}
+            note = f" (processen {proc.get('pid')} på {proc.get('värd')} finns inte längre; körningen blev aldrig klar)"
+        elif status == archive.STATUS_FAILED and manifest.get("fel"):
+            note = f": {str(manifest['fel']).splitlines()[0]}"
+        lines.append(f"  {run_dir.name}: {status}{note}")
     return lines

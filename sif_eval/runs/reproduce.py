@@ -1,16 +1,22 @@
 """``reproduce``: run an archived run again from its own archive and compare.
 
-The archive (inputs, templates, notebook, format options) is checked against
-its SHA-256 sums first; a changed or missing file is an :class:`ArchiveDamaged`
-error (exit 2).  The new run goes through the same ``run_project`` as any
-other, then ``resultat.json`` is compared number by number and each document
-byte by byte, and by text with a readable diff where the bytes differ.
+The archive (inputs, templates, notebook, format options, the archived
+sif-eval and every output: ``resultat.json``, figures, documents) is checked
+against its SHA-256 sums first; a changed or missing file is an
+:class:`ArchiveDamaged` error (exit 2), never a re-run.  The new run goes
+through the same ``run_project`` as any other, with today's installation, or
+(``isolated=True``) through the archived sif-eval in a virtual environment
+built from the run's lock (:mod:`.isolated`).  Then ``resultat.json`` is
+compared number by number and each document byte by byte, and by text with a
+readable diff where the bytes differ.  The verdict says which environment ran
+and, for today's, precisely which modules of sif-eval differ from the archived.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +24,8 @@ from typing import Any
 
 from .. import paths
 from ..errors import SifEvalError
-from . import archive
-from .consolidated import load_material, run_consolidated
+from . import archive, codearchive, isolated
+from .consolidated import CONSOLIDATED_DIR, load_material, run_consolidated
 from .project import run_project
 
 
@@ -38,13 +44,14 @@ class Comparison:
     result_differences: tuple[str, ...]
     document_differences: tuple[str, ...]
     version_warnings: tuple[str, ...] = field(default=())
+    environment: str = ""
 
     @property
     def identical(self) -> bool:
         return not self.result_differences and not self.document_differences
 
     def verdict(self) -> str:
-        lines = []
+        lines = [f"Miljö: {self.environment}"] if self.environment else []
         for w in self.version_warnings:
             lines.append(f"Varning: {w}")
         if self.identical:
@@ -57,36 +64,39 @@ class Comparison:
 
 
 def verify_archive(run_dir: Path) -> dict[str, Any]:
-    """Check every archived input and template against the manifest; return the manifest."""
+    """Check every archived file (inputs, templates, code, outputs) against the manifest; return the manifest."""
     manifest_path = run_dir / paths.MANIFEST
     if not manifest_path.is_file():
         raise ArchiveDamaged(f"{manifest_path} saknas: mappen är ingen körning av sif-eval, eller så är arkivet skadat.")
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise ArchiveDamaged(f"{manifest_path} går inte att läsa ({exc}).") from exc
+        manifest = archive.read_manifest(run_dir)
+    except ValueError as exc:  # broken JSON, or JSON that is not a manifest ([] or a number)
+        raise ArchiveDamaged(f"{manifest_path} går inte att läsa som ett manifest ({exc}). Arkivet är skadat och "
+                             "kan inte reproduceras.") from exc
+    except OSError as exc:
+        raise ArchiveDamaged(f"{manifest_path} går inte att läsa: {archive.describe_os_error(exc)}") from exc
     if manifest.get("status") != archive.STATUS_DONE:
-        raise ArchiveDamaged(f"Körningen {run_dir.name} blev aldrig klar (status: {manifest.get('status')}) "
+        raise ArchiveDamaged(f"Körningen {run_dir.name} blev aldrig klar (status: {archive.shown_status(manifest)}) "
                              "och kan inte reproduceras.")
-    problems = []
-    for section in ("indata", "mallar"):
-        for rel, digest in (manifest.get(section) or {}).items():
-            f = run_dir / rel
-            if not f.is_file():
-                problems.append(f"{rel} saknas")
-            elif archive.sha256(f) != digest:
-                problems.append(f"{rel} har ändrats sedan körningen (SHA-256 stämmer inte)")
-    if not manifest.get("indata") or not manifest.get("mallar"):
-        problems.append("manifestet saknar förteckning över indata eller mallar")
+    problems = archive.damaged_files(run_dir, manifest)
+    code = manifest.get("kod")
+    if isinstance(code, dict) and code.get("arkiv"):
+        wheel = run_dir / str(code["arkiv"])
+        if not wheel.is_file():
+            problems.append(f"{code['arkiv']} saknas")
+        elif archive.sha256(wheel) != code.get("sha256"):
+            problems.append(f"{code['arkiv']} har ändrats sedan körningen (SHA-256 stämmer inte)")
     if problems:
-        raise ArchiveDamaged("Arkivet är skadat och kan inte reproduceras:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise ArchiveDamaged("Arkivet är skadat och kan inte reproduceras:\n"
+                             + "\n".join(f"  - {p}" for p in dict.fromkeys(problems)))
     return manifest
 
 
 def version_warnings(manifest: dict[str, Any]) -> list[str]:
+    """Packages whose version today differs from the run's (sif-eval: module by module)."""
     now = archive.package_versions()
     then = manifest.get("versioner") or {}
-    out = []
+    out = codearchive.code_warnings(manifest)
     for name in sorted(then):
         if name == "sif-eval":
             continue
@@ -149,27 +159,46 @@ def compare_documents(old_run: Path, new_run: Path, documents: list[str]) -> lis
 
 
 def reproduce(run_dir: Path | str, outputs: Path | str | None = None,
-              progress: Callable[[str], None] | None = None) -> Comparison:
-    """Re-run an archived run (a project's or the yearly consolidated one) from its own archive and compare."""
+              progress: Callable[[str], None] | None = None, *, isolated_env: bool = False,
+              cache: Path | None = None) -> Comparison:
+    """Re-run an archived run (a project's or the yearly consolidated one) from its own archive and compare.
+
+    With ``isolated_env`` the archived sif-eval runs in a virtual environment
+    built from the run's lock; otherwise today's installation runs and the
+    verdict names every module of sif-eval that differs from the archived one.
+    """
     run_dir = Path(run_dir).resolve()
-    manifest = verify_archive(run_dir)
-    warnings = version_warnings(manifest)
+    manifest = verify_archive(run_dir)  # nothing is re-run from a damaged archive
     params = manifest.get("parametrar", {})
-    if manifest.get("typ") == "samlad":  # outputs/samlad/<år>/<run-id>
-        material = load_material(run_dir / paths.RUN_INPUTS)
-        outcome = run_consolidated(run_dir / paths.RUN_INPUTS, Path(outputs) if outputs else run_dir.parents[2],
-                                   list(material.runs), params.get("år"), params.get("rapportdatum"),
-                                   templates=run_dir / paths.RUN_TEMPLATES, progress=progress,
-                                   extra_manifest={"reproducerar": str(run_dir)})
+    samlad = manifest.get("typ") == "samlad"  # outputs/samlad/<år>/<run-id>
+    outputs = Path(outputs).resolve() if outputs else run_dir.parents[2] if samlad else run_dir.parent.parent
+    if isolated_env:
+        new_parent = outputs / CONSOLIDATED_DIR / str(params.get("år")) if samlad else outputs / str(params.get("slug"))
+        done, warnings = isolated.run_isolated(run_dir, manifest, outputs, new_parent, cache=cache,
+                                               say=progress or (lambda _m: None))
+        new_run = done.new_run
+        where = (f"isolerad: den arkiverade sif-eval {done.code_version} med körningens paketversioner i "
+                 f"{done.environment}")
     else:
-        outcome = run_project(run_dir / paths.RUN_INPUTS, Path(outputs) if outputs else run_dir.parent.parent,
-                              params.get("rapportdatum"), templates=run_dir / paths.RUN_TEMPLATES,
-                              slug=params.get("slug"), kind="reproduktion",
-                              extra_manifest={"reproducerar": str(run_dir)}, progress=progress)
+        warnings = version_warnings(manifest)
+        new_run = _rerun_here(run_dir, manifest, outputs, progress)
+        where = f"dagens installation: sif-eval {archive.package_versions().get('sif-eval')} i {sys.prefix}"
     old = json.loads((run_dir / paths.RESULT).read_text(encoding="utf-8"))
-    new = json.loads((outcome.run_dir / paths.RESULT).read_text(encoding="utf-8"))
-    return Comparison(original=run_dir, new_run=outcome.run_dir,
+    new = json.loads((new_run / paths.RESULT).read_text(encoding="utf-8"))
+    return Comparison(original=run_dir, new_run=new_run,
                       result_differences=tuple(compare_values(old, new)),
-                      document_differences=tuple(compare_documents(run_dir, outcome.run_dir,
-                                                                   manifest.get("dokument") or [])),
-                      version_warnings=tuple(warnings))
+                      document_differences=tuple(compare_documents(run_dir, new_run, manifest.get("dokument") or [])),
+                      version_warnings=tuple(warnings), environment=where)
+
+
+def _rerun_here(run_dir: Path, manifest: dict[str, Any], outputs: Path,
+                progress: Callable[[str], None] | None) -> Path:
+    params = manifest.get("parametrar", {})
+    if manifest.get("typ") == "samlad":
+        material = load_material(run_dir / paths.RUN_INPUTS)
+        return run_consolidated(run_dir / paths.RUN_INPUTS, outputs, list(material.runs), params.get("år"),
+                                params.get("rapportdatum"), templates=run_dir / paths.RUN_TEMPLATES,
+                                progress=progress, extra_manifest={"reproducerar": str(run_dir)}).run_dir
+    return run_project(run_dir / paths.RUN_INPUTS, outputs, params.get("rapportdatum"),
+                       templates=run_dir / paths.RUN_TEMPLATES, slug=params.get("slug"), kind="reproduktion",
+                       extra_manifest={"reproducerar": str(run_dir)}, progress=progress).run_dir
