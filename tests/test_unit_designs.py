@@ -150,11 +150,13 @@ def test_synthetic_needs_enough_donors_and_pre_periods():
     few_pre = synthetic_obs(rng, n_pre=4)
     assert choose_design(few_pre, IND)[0] == "did"
     forced = Indicator(id="x", namn="X", design="syntetisk")
-    from sif_eval.analysis.estimate import design_problem
+    from sif_eval.analysis.estimate import design_problems
 
-    assert "minst 5 jämförelseenheter" in design_problem(few_donors, forced)
-    assert "minst 5 perioder före start" in design_problem(few_pre, forced)
-    assert design_problem(synthetic_obs(rng), forced) is None
+    (p,) = design_problems(few_donors, [forced])
+    assert "minst 5 jämförelseenheter" in p.message and p.column == "indikatorer[1].design"
+    assert "Med design: auto väljer sif-eval did" in p.hint
+    assert "minst 5 perioder före start" in design_problems(few_pre, [forced])[0].message
+    assert design_problems(synthetic_obs(rng), [forced]) == []
 
 
 def test_twfe_benchmark_equals_the_did_module_on_the_same_panel():
@@ -277,7 +279,8 @@ def test_a_forced_design_the_data_cannot_support_is_refused_before_anything_runs
         load_checked(d)
     text = str(err.value)
     assert "projekt.yaml, kolumn 'indikatorer[1].design'" in text
-    assert "indikatorn 'x' har design: syntetisk, men syntetisk kontroll kräver exakt en enhet i insatsgruppen" in text
+    assert ("designen 'syntetisk' kan inte användas för indikatorn 'x': syntetisk kontroll kräver exakt en enhet i "
+            "insatsgruppen") in text
     assert "design: auto" in text
 
 

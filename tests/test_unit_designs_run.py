@@ -90,7 +90,14 @@ def test_synthetic_report(runs):
     pdf = _pdf(run_dir)
     for body in (text, pdf):
         assert "Syntetisk kontroll" in body and "placebotest" in body
-    assert "Osäkerheten bedöms med ett placebotest i stället för standardfel" in text
+    assert e["inferens"] == "placebo" and e["permutationer"] == 14 and e["permutationer_exakta"] is True
+    assert e["n_behandlade"] == 1 and e["n_jämförelse"] == 14
+    assert _n("Osäkerheten bygger på placebo i rummet: varje jämförelseenhet i tur och ordning som låtsad "
+              "insatsenhet (14 placebon).") in _n(text)
+    # no interval, so the target cannot be judged, and the sentence does not pretend there is one
+    assert e["måluppfyllelse"] == "kan_ej_avgöras"
+    assert "syntetisk kontroll ger inget konfidensintervall att jämföra målet med" in text
+    assert "utifrån konfidensintervallet" not in text
     assert _n(sv.p_value(e["p_värde"])) in text  # p = 0,067
     assert "1 av 15 enheter" in text and "inte statistiskt säkerställd" in text
     # the donor weights table: the largest donor with its weight in percent

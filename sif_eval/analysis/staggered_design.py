@@ -14,10 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import swedish as sv
 from ..model import CohortEffect, Comparison, EventTimeEffect
-from .common import FEW_CLUSTERS, MIN_UNITS, Fit, t_inference
+from .common import ALPHA, FEW_CLUSTERS, FEW_UNITS, MIN_UNITS, Fit, num, t_inference
+from .inference import cluster_reason, few_units
 from .panel import UnitPanel, first_treated, unit_panel
 from .staggered import callaway_santanna, group_effects, pretrend_test
+from .staggered_ri import staggered_randomization
 
 MIN_NEVER_TREATED = 2  # comparison units that never start, with jämförelse: aldrig_behandlade
 CONTROL = {"aldrig_behandlade": "never", "ännu_ej_behandlade": "notyet"}
@@ -109,6 +112,12 @@ def estimate_staggered(obs: pd.DataFrame, comparison: Comparison = "aldrig_behan
     est, se = res.overall
     fit = Fit(skattning=est, n_obs=res.n_units * len(res.periods), n_kluster=res.n_units, se_typ="kluster")
     fit.standardfel, fit.ki_låg, fit.ki_hög, fit.p_värde = t_inference(est, se, df)
+    fit.n_behandlade, fit.n_jämförelse = res.n_treated_units, res.n_never
+    by_units = few_units(res.n_treated_units, res.n_never)
+    if by_units:
+        _use_randomisation(fit, long, CONTROL[comparison])
+    else:
+        fit.inferens, fit.inferens_skäl = "kluster", cluster_reason(res.n_treated_units, res.n_never)
 
     def label(t: int) -> str:
         return panel.label(panel.wide.index[t - 1])
@@ -132,8 +141,43 @@ def estimate_staggered(obs: pd.DataFrame, comparison: Comparison = "aldrig_behan
         största_händelsetid=max((e for e, _, _ in res.event), default=None),
         högsta_händelsetidseffekt=max(pos) if pos else None, lägsta_händelsetidseffekt=min(pos) if pos else None,
     )
-    fit.varningar += _warnings(obs, panel, res.n_treated_units, cohorts, n_always, n_late, comparison)
+    fit.varningar += _warnings(obs, panel, res.n_treated_units, cohorts, n_always, n_late, comparison,
+                               randomised=by_units)
     return fit, {"händelsetid": tuple(events), "kohorter": cohorts}
+
+
+def _units(n: int) -> str:
+    return sv.count_in_words(n, "enhet", "enheter")
+
+
+def _use_randomisation(fit: Fit, long: pd.DataFrame, control: str) -> None:
+    """Randomisation over units (the observed start dates re-assigned to other units) as the primary inference."""
+    ri = staggered_randomization(long, control, alpha=ALPHA)
+    fit.sekundär["kluster"] = {"standardfel": num(fit.standardfel), "ki_låg": num(fit.ki_låg),
+                               "ki_hög": num(fit.ki_hög), "p_värde": num(fit.p_värde), "n_kluster": fit.n_kluster}
+    fit.inferens = "randomisering"
+    fit.standardfel = None  # no standard error lies behind a randomisation interval
+    fit.p_värde, fit.ki_låg, fit.ki_hög = num(ri.p_value), num(ri.ci_low), num(ri.ci_high)
+    fit.permutationer, fit.permutationer_exakta, fit.frö = ri.n_assignments, ri.exact, ri.seed
+    fit.n_behandlade, fit.n_jämförelse = ri.n_treated, ri.n_control
+    how = ("alla" if ri.exact else "slumpvis dragna") + f" {sv.number(ri.n_assignments)} sätt att fördela starttiderna"
+    fit.inferens_skäl = (
+        f"Insatsgruppen har {_units(ri.n_treated)} och jämförelsegruppen {_units(ri.n_control)}. Med så få enheter "
+        f"(färre än {FEW_UNITS} i någon grupp) ger klustrade standardfel alltför ofta ett skenbart säkerställt "
+        "resultat. P-värdet och konfidensintervallet för den sammanvägda effekten bygger därför på "
+        "randomiseringsinferens: de faktiska starttiderna lottas om mellan alla enheterna och effekten skattas på "
+        f"nytt ({how}). Effekterna per tid sedan start och per starttid redovisas med klustrade standardfel.")
+    fit.beskrivande["ri_minsta_p"] = ri.min_p
+    if abs(ri.estimate - (fit.skattning or 0.0)) > 1e-8 * max(1.0, abs(ri.estimate)):
+        fit.varningar.append("Skattningen i randomiseringen skiljer sig från den stegvisa designens; kontakta den som "
+                             "underhåller sif-eval.")
+    if fit.ki_låg is None or fit.ki_hög is None:
+        fit.ki_låg = fit.ki_hög = None
+        fit.varningar.append(
+            f"Med {_units(ri.n_treated + ri.n_control)} kan randomiseringen inte ge ett 95-procentigt "
+            f"konfidensintervall (det minsta möjliga p-värdet är {sv.decimal(ri.min_p, 2)}, eller så många "
+            "omlottningar liknar den faktiska att inte ens en stor effekt kan uteslutas). Därför redovisas inget "
+            "intervall.")
 
 
 def _num(x: float) -> float | None:
@@ -141,11 +185,11 @@ def _num(x: float) -> float | None:
 
 
 def _warnings(obs: pd.DataFrame, panel: UnitPanel, n_treated: int, cohorts: tuple[CohortEffect, ...],
-              n_always: int, n_late: int, comparison: Comparison) -> list[str]:
+              n_always: int, n_late: int, comparison: Comparison, randomised: bool = False) -> list[str]:
     out = [f"Effekten skattas genom att varje grupp av enheter som startar samtidigt jämförs med "
            f"{COMPARISON_TEXT[comparison]}; den bygger på antagandet att grupperna hade utvecklats parallellt "
            "utan insatsen."]
-    if n_treated < FEW_CLUSTERS:
+    if n_treated < FEW_CLUSTERS and not randomised:
         out.append(f"Bara {n_treated} enheter får insatsen. Standardfelet bygger på att många enheter ingår och kan "
                    "vara för litet när de är så få; tolka konfidensintervallet försiktigt.")
     small = [c for c in cohorts if c.n_enheter < MIN_UNITS]

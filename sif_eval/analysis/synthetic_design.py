@@ -75,6 +75,17 @@ def estimate_synthetic(obs: pd.DataFrame) -> tuple[Fit, dict[str, Any]]:
     res = synthetic_control(wide, treated, pre, post, placebo_cutoff=PLACEBO_CUTOFF)
     fit = Fit(skattning=res.effect, n_obs=int(wide.size), p_värde=res.p_value)
     n_placebo = len(res.placebos)
+    fit.inferens, fit.permutationer, fit.permutationer_exakta = "placebo", n_placebo, True
+    fit.n_behandlade, fit.n_jämförelse = 1, len(panel.comparison)
+    fit.inferens_skäl = (
+        f"Bara en enhet har fått insatsen, så det finns inget standardfel att bygga ett konfidensintervall på. "
+        f"Var och en av de {n_placebo} jämförelseenheterna har i stället fått en egen syntetisk kontroll, som om "
+        "den hade fått insatsen; p-värdet är andelen av alla enheter (insatsenheten inräknad) vars avvikelse efter "
+        "start, i förhållande till anpassningen före, är minst lika stor som insatsenhetens. Det kan inte bli "
+        f"lägre än 1/{n_placebo + 1}.")
+    if res.p_value_filtered is not None and np.isfinite(res.p_value_filtered):
+        fit.sekundär["placebo_filtrerat"] = {"p_värde": float(res.p_value_filtered),
+                                             "placebon": int(res.n_placebos_kept)}
     ratios = np.array([p.ratio for p in res.placebos])
     rank = int(1 + np.sum(ratios >= res.treated_ratio))
     path = res.fit.path_frame()

@@ -399,6 +399,7 @@ _SECONDARY_TEXT = {
     "kluster": "klustrade standardfel",
     "wild_bootstrap": "wild cluster bootstrap",
     "placebo_i_tid": "låtsade startpunkter före insatsen",
+    "placebo_filtrerat": "placebotestet utan jämförelseenheter som följdes dåligt före start",
 }
 
 
@@ -418,7 +419,10 @@ def inference_sentence(effect: Effect) -> str:
     """Which inference the p-value and interval rest on, why, and what the secondary checks say."""
     if effect.inferens is None:
         return ""
-    sentences = [f"Osäkerheten bygger på {_INFERENCE_TEXT.get(effect.inferens, effect.inferens)}."]
+    what = _INFERENCE_TEXT.get(effect.inferens, effect.inferens)
+    if effect.inferens == "placebo" and effect.permutationer:
+        what += f" ({sv.count_in_words(effect.permutationer, 'placebo', 'placebon', neuter=True)})"
+    sentences = [f"Osäkerheten bygger på {what}."]
     if effect.inferens_skäl:
         sentences.append(effect.inferens_skäl)
     shown = [s for name, values in effect.sekundär if (s := _secondary(effect, name, dict(values)))]
