@@ -51,31 +51,40 @@ def _long(obs: pd.DataFrame) -> pd.DataFrame:
                          "g": obs["enhet"].map(g)})
 
 
-def _brute_force(long: pd.DataFrame, shift: float = 0.0) -> tuple[float, float]:
-    """(actual overall ATT, p) by calling the CS core on every distinct arrangement of the start dates."""
+def _brute_force_stats(long: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The CS core's overall ATT of y and of the actual treated-after indicator, for every distinct arrangement.
+
+    The actual arrangement comes first.  The estimator is linear in y, so the estimate with a
+    constant effect tau removed is ``b - tau * c`` for every arrangement.
+    """
     g_unit = long.groupby("enhet")["g"].first()
     units = list(g_unit.index)
-    y = long["y"] - shift * ((long["g"] > 0) & (long["t"] >= long["g"]))
-    base = long.assign(y=y)
-    seen, stats = set(), []
-    for perm in itertools.permutations(g_unit.to_numpy()):
+    d = ((long["g"] > 0) & (long["t"] >= long["g"])).astype(float)
+    actual = tuple(g_unit.to_numpy())
+    seen, b, c = set(), [], []
+    for perm in [actual, *itertools.permutations(actual)]:
         if perm in seen:
             continue
         seen.add(perm)
-        gmap = dict(zip(units, perm, strict=True))
-        stats.append(callaway_santanna(base.assign(g=base["enhet"].map(gmap)), "never").overall[0])
-    actual = callaway_santanna(base, "never").overall[0]
-    stats = np.abs(np.array(stats))
-    return actual, float(np.mean(stats >= abs(actual) - 1e-9 * stats.max()))
+        g = long["enhet"].map(dict(zip(units, perm, strict=True)))
+        b.append(callaway_santanna(long.assign(g=g), "never").overall[0])
+        c.append(callaway_santanna(long.assign(g=g, y=d), "never").overall[0])
+    return np.array(b), np.array(c)
+
+
+def _p(b: np.ndarray, c: np.ndarray, tau: float = 0.0) -> float:
+    stat = np.abs(b - tau * c)
+    return float(np.mean(stat >= stat[0] - 1e-9 * stat.max()))
 
 
 def test_stegvis_with_few_units_is_tested_by_randomisation_over_units():
     obs = small_staggered(seed=3, starts=(3, 5, 6), n_never=4, effect=1.5)  # 7!/4! = 210 arrangements
     e = estimate(obs, IND)
     assert e.design == "stegvis"
-    actual, p = _brute_force(_long(obs))
-    assert e.skattning == pytest.approx(actual, abs=1e-10)
-    assert e.inferens == "randomisering" and e.p_värde == pytest.approx(p, abs=1e-12)
+    b, c = _brute_force_stats(_long(obs))
+    assert c[0] == pytest.approx(1.0)  # the actual assignment recovers a unit effect exactly
+    assert e.skattning == pytest.approx(b[0], abs=1e-10)
+    assert e.inferens == "randomisering" and e.p_värde == pytest.approx(_p(b, c), abs=1e-12)
     assert e.permutationer == 210 and e.permutationer_exakta is True and e.frö is None
     assert e.n_behandlade == 3 and e.n_jämförelse == 4
     assert e.standardfel is None  # no standard error lies behind a randomisation interval
@@ -92,11 +101,12 @@ def test_stegvis_randomisation_interval_inverts_the_same_test():
     obs = small_staggered(seed=11, starts=(3, 5, 6), n_never=5, effect=2.0)  # 8!/5! = 336 arrangements
     ri = staggered_randomization(_long(obs), "never")
     assert ri.exact and ri.n_assignments == 336 and ri.ci_low is not None and ri.ci_high is not None
-    long = _long(obs)
+    b, c = _brute_force_stats(_long(obs))
+    assert len(b) == 336 and _p(b, c) == pytest.approx(ri.p_value)
     eps = 1e-6 * max(1.0, abs(ri.ci_high - ri.ci_low))
     for end, outward in ((ri.ci_low, -eps), (ri.ci_high, eps)):
-        assert _brute_force(long, end - outward)[1] > 0.05  # just inside: not rejected
-        assert _brute_force(long, end + outward)[1] <= 0.05  # just outside: rejected
+        assert _p(b, c, end - outward) > 0.05  # just inside: not rejected
+        assert _p(b, c, end + outward) <= 0.05  # just outside: rejected
 
 
 def test_stegvis_with_many_units_keeps_clustered_errors():
@@ -144,23 +154,23 @@ def one_treated(n_comparison: int, n_pre: int = 6, n_post: int = 4, seed: int = 
 
 
 def test_one_treated_unit_among_many_gets_synthetic_control_not_did():
-    obs = one_treated(n_comparison=26)
+    obs = one_treated(n_comparison=20)  # 1 of 21: issue 14's rule alone would give did with randomisation
     design, reason = choose_design(obs, IND)
     assert design == "syntetisk"
-    assert "26 jämförelseenheter" in reason and "standardmetoden" in reason
+    assert "20 jämförelseenheter" in reason and "standardmetoden" in reason
     e = estimate(obs, IND)
-    assert e.inferens == "placebo" and e.permutationer == 26 and e.permutationer_exakta is True
-    assert e.n_behandlade == 1 and e.n_jämförelse == 26 and e.standardfel is None and e.ki_låg is None
+    assert e.inferens == "placebo" and e.permutationer == 20 and e.permutationer_exakta is True
+    assert e.n_behandlade == 1 and e.n_jämförelse == 20 and e.standardfel is None and e.ki_låg is None
     rank = e.descriptive()["placebo_rang"]
-    assert e.p_värde == pytest.approx(rank / 27)
+    assert e.p_värde == pytest.approx(rank / 21)
     sentence = texts.inference_sentence(e)
     assert ("Osäkerheten bygger på placebo i rummet: varje jämförelseenhet i tur och ordning som låtsad "
-            "insatsenhet (26 placebon).") in sentence
-    assert "inte bli lägre än 1/27" in sentence
+            "insatsenhet (20 placebon).") in sentence
+    assert "inte bli lägre än 1/21" in sentence
     assert "placebo i rummet" in planned_inference(obs, IND)
     # a forced did on the same data still runs with issue 14's randomisation
     forced = estimate(obs, Indicator(id="x", namn="Frånvaro", design="did"))
-    assert forced.design == "did" and forced.inferens == "randomisering" and forced.permutationer == 27
+    assert forced.design == "did" and forced.inferens == "randomisering" and forced.permutationer == 21
 
 
 def test_synthetic_target_sentence_does_not_claim_an_interval():
@@ -239,3 +249,17 @@ def test_unit_designs_keep_a_complete_panel_under_every_transition_rule(tmp_path
     if rule == "utesluten":
         assert e.övergångsperioder == ("2019-K1", "2019-K3") and e.övergångsregel == "utesluten"
         assert any("ingår därför inte i skattningen, för någon enhet" in w for w in e.varningar)
+
+
+# ---------------------------------------------------------------- economics: both designs have a counterfactual
+
+
+@pytest.mark.parametrize("design,name", [("stegvis", "stegvis design"), ("syntetisk", "syntetisk kontroll")])
+def test_unit_designs_take_no_deadweight_and_are_named(design, name):
+    from sif_eval.economics.assumptions import design_name
+    from sif_eval.economics.model import BenefitItem
+
+    post = BenefitItem(namn="n", effekt=1.0, antal_personer=1, enhetskostnad=1.0, bärare="Socialnämnden",
+                       start_år=2021, källa="indikator", indikator="x", design=design)
+    assert post.counterfactual and design_name(design) == name
+    assert post.konservativ_effekt == 0.0  # an estimate without an interval is never counted on in the plan
