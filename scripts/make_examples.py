@@ -6,7 +6,10 @@ example is built to trigger one analysis design when ``design: auto``:
 
 * ``skolnarvaro`` – pupil panel with a comparison group → ``did``;
 * ``sofiamodellen`` – monthly series, insats group only, 36 + 24 months → ``its``;
-* ``supported-education`` – 24 participants, once before and once after → ``före_efter``.
+* ``supported-education`` – 24 participants, once before and once after → ``före_efter``;
+* ``socialarbetare-i-skolan`` – four schools starting at four different terms, pupils' own ``start``
+  column, beside comparison schools → ``stegvis`` (Callaway & Sant'Anna);
+* ``gottsunda`` – one district among fifteen, quarterly → ``syntetisk`` (synthetic control).
 
 The output is deterministic: running the script twice gives byte-identical
 files. Usage::
@@ -27,7 +30,7 @@ SEED = 20181
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ROOT / "inputs"
 
-SLUGS = ("skolnarvaro", "sofiamodellen", "supported-education")
+SLUGS = ("skolnarvaro", "sofiamodellen", "supported-education", "socialarbetare-i-skolan", "gottsunda")
 
 HEADER_COMMENT = (
     "# Syntetiska data, genererade av scripts/make_examples.py (slumpfrö {seed}).\n"
@@ -303,6 +306,152 @@ def _mean_positive(mu: float, sd: float) -> float:
     return mu * _norm_cdf(z) + sd * math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
 
 
+# --- Socialarbetare i skolan (staggered roll-out) ----------------------------------------------
+
+# Pupils followed over eight terms; four schools get a school social worker, each from its own term.
+# Pupils carry their school's start in the column start (empty in the comparison schools).
+SOC_PERIODS = ("2018-01", "2018-08", "2019-01", "2019-08", "2020-01", "2020-08", "2021-01", "2021-08")
+SOC_INSATSSTART = "2019-08-01"  # the first school's start; the others are in the column start
+SOC_SCHOOLS = {"Skola A": "2019-08", "Skola B": "2020-01", "Skola C": "2020-08", "Skola D": "2021-01"}
+SOC_COMPARISON_SCHOOLS = 8
+SOC_PUPILS = 30  # per school
+SOC_SLOPE = {"Skola A": -0.006, "Skola B": -0.004, "Skola C": -0.008, "Skola D": -0.005}  # per term of exposure
+SOC_JUMP = -0.01  # immediate effect in the first term with the social worker
+SOC_TREND = (0.0, 0.004, 0.012, 0.010, 0.018, 0.016, 0.024, 0.022)  # common, with more absence in spring terms
+
+SOC_YAML = """\
+{header}#
+# Exempel på ett stegvis införande: skolsocialarbetare har införts på fyra skolor vid fyra olika
+# terminer (kolumnen start i utfall.csv anger varje elevs skolas start; tom i jämförelseskolorna).
+# Med design: auto blir analysen stegvis (Callaway och Sant'Anna): varje skola jämförs med skolor
+# som inte har fått insatsen, och effekten får växa med tiden sedan start. Perioderna är terminer,
+# angivna med terminens startmånad: 2019-08 = HT 2019, 2020-01 = VT 2020.
+
+projekt: Socialarbetare i skolan
+diarienummer: KSN-2019-0512
+ansvarig_nämnd: Utbildningsnämnden
+handläggare: Karin Lund
+insatsstart: {insatsstart}
+kommun: Uppsala kommun
+period: 2019–2021
+målgrupp: Elever i årskurs 7–9 på fyra skolor med hög frånvaro och oro för elevers hemsituation
+beskrivning: >-
+  Socialarbetare i skolan har under 2019–2021 införts på fyra skolor, en skola i taget. De
+  arbetar i elevhälsan med elever och familjer där skolfrånvaron har sociala orsaker och
+  samordnar stödet med socialtjänsten. Uppgifterna i utfall.csv är syntetiska och framtagna
+  för att visa verktyget; de bygger inte på uppgifter om verkliga elever.
+datakälla: Frånvaro per elev och termin ur skolornas närvarosystem (pseudonymiserad)
+
+indikatorer:
+  - id: franvaro
+    namn: Genomsnittlig frånvaro (andel av undervisningstid)
+    typ: andel          # frånvarons andel av schemalagd tid, 0–1, per elev och termin
+    bättre: lägre
+    effektmål: -0.02    # två procentenheter lägre frånvaro
+    design: auto
+"""
+
+
+def _soc_effect(school: str, e: int) -> float:
+    """True effect on absence (share of time) in the e-th term since the school's start (e = 0 first)."""
+    return SOC_JUMP + SOC_SLOPE[school] * e if e >= 0 else 0.0
+
+
+def _socialarbetare(rng: np.random.Generator) -> tuple[str, bytes, dict[str, float]]:
+    schools = list(SOC_SCHOOLS) + [f"Skola {chr(ord('E') + k)}" for k in range(SOC_COMPARISON_SCHOOLS)]
+    rows = ["indikator;grupp;period;enhet;start;värde"]
+    cells = []  # (school, e) of every treated pupil-term after the start, for the true overall effect
+    pupil = 0
+    for school in schools:
+        level = rng.normal(0.09, 0.015) + (0.015 if school in SOC_SCHOOLS else 0.0)  # treated schools start higher
+        for _ in range(SOC_PUPILS):
+            pupil += 1
+            own = np.clip(rng.normal(level, 0.03), 0.02, None)
+            start = SOC_SCHOOLS.get(school, "")
+            g = SOC_PERIODS.index(start) if start else None
+            for k, period in enumerate(SOC_PERIODS):
+                e = k - g if g is not None else -1
+                tau = _soc_effect(school, e) if g is not None else 0.0
+                if g is not None and e >= 0:
+                    cells.append(tau)
+                y = float(np.clip(own + SOC_TREND[k] + tau + rng.normal(0, 0.012), 0.0, 1.0))
+                grp = "insats" if start else "jämförelse"
+                rows.append(f"franvaro;{grp};{period};E{pupil:04d};{start};{_comma(y, 3)}")
+    csv = ("\n".join(rows) + "\n").encode("utf-8")
+    yaml_text = SOC_YAML.format(header=HEADER_COMMENT.format(seed=SEED), insatsstart=SOC_INSATSSTART)
+    # The overall effect the staggered design targets: the mean over treated pupil-terms after the start
+    # (equal cohort sizes, so each cohort's post-start terms weigh by how many there are).
+    return yaml_text, csv, {"franvaro": float(np.mean(cells))}
+
+
+# --- Gottsunda (one treated district: synthetic control) ---------------------------------------
+
+GOTT_QUARTERS = [f"{y}-Q{q}" for y in range(2016, 2023) for q in range(1, 5)]
+GOTT_INSATSSTART = "2021-01-01"
+GOTT_DISTRICTS = ("Valsätra", "Sävja", "Gränby", "Kvarngärdet", "Eriksberg", "Luthagen", "Svartbäcken",
+                  "Stenhagen", "Salabacke", "Årsta", "Flogsta", "Norby", "Fålhagen", "Löten")
+GOTT_MIX = {"Valsätra": 0.4, "Stenhagen": 0.35, "Gränby": 0.25}  # what Gottsunda is built from, before the start
+GOTT_EFFECT = (-0.6, -1.0, -1.4, -1.6, -1.8, -1.9, -2.0, -2.0)  # per quarter from 2021-Q1
+
+GOTT_YAML = """\
+{header}#
+# Exempel på en insats i ett enda område: Gottsunda jämförs med fjorton andra stadsdelar.
+# Med design: auto blir analysen syntetisk kontroll: en viktad blandning av de andra
+# stadsdelarna som följer Gottsunda före start, och ett placebotest där varje stadsdel i tur
+# och ordning behandlas som om den hade fått insatsen. Perioderna är kvartal (2021-Q1), och
+# antal är stadsdelens folkmängd (ett värde står för många invånare, inte för en person).
+
+projekt: Trygghetsinsatser i Gottsunda
+diarienummer: KSN-2021-0117
+ansvarig_nämnd: Socialnämnden
+handläggare: Ali Hassan
+insatsstart: {insatsstart}
+kommun: Uppsala kommun
+period: 2021–2022
+målgrupp: Barn, unga och vuxna i Gottsunda
+beskrivning: >-
+  Uppsala rekvirerade statsbidrag för insatser i Gottsunda, ett av polisens utsatta områden.
+  Medlen finansierade sociala insatsgrupper, förstärkt områdesbaserat arbete inom
+  socialförvaltningen och samverkan med polis, skola och civilsamhälle. Uppgifterna i
+  utfall.csv är syntetiska och framtagna för att visa verktyget; de bygger inte på verklig
+  brottsstatistik.
+datakälla: Anmälda brott per stadsdel och kvartal (polisens öppna statistik, omräknad per invånare)
+
+indikatorer:
+  - id: brott_offentlig_miljo
+    namn: Anmälda brott i offentlig miljö per 1 000 invånare och kvartal
+    typ: medelvärde
+    bättre: lägre
+    effektmål: -1       # ett anmält brott färre per 1 000 invånare och kvartal
+    design: auto
+"""
+
+
+def _gottsunda(rng: np.random.Generator) -> tuple[str, bytes, dict[str, float]]:
+    n = len(GOTT_QUARTERS)
+    t = np.arange(n)
+    factors = np.vstack([np.ones(n), t / n, np.cos(2 * np.pi * (t % 4) / 4), np.cumsum(rng.normal(0, 0.25, n))])
+    loadings = {d: np.array([rng.uniform(3, 9), rng.normal(-0.5, 1.0), rng.uniform(0.3, 1.0), rng.uniform(0.5, 1.5)])
+                for d in GOTT_DISTRICTS}
+    paths = {d: factors.T @ loadings[d] + rng.normal(0, 0.15, n) for d in GOTT_DISTRICTS}
+    base = factors.T @ sum(w * loadings[d] for d, w in GOTT_MIX.items()) + rng.normal(0, 0.15, n)
+    start = GOTT_QUARTERS.index("2021-Q1")
+    effect = np.zeros(n)
+    effect[start:] = GOTT_EFFECT
+    paths = {"Gottsunda": base + effect, **paths}
+    # antal: the district's population, so that a district's rate is not taken for a small group of people
+    population = {d: int(rng.integers(40, 250)) * 100 for d in paths}
+    rows = ["indikator;grupp;period;enhet;värde;antal"]
+    for district, values in paths.items():
+        grp = "insats" if district == "Gottsunda" else "jämförelse"
+        for quarter, value in zip(GOTT_QUARTERS, values, strict=True):
+            rows.append(f"brott_offentlig_miljo;{grp};{quarter};{district};{_comma(max(value, 0.0), 2)};"
+                        f"{population[district]}")
+    csv = ("\n".join(rows) + "\n").encode("utf-8")
+    yaml_text = GOTT_YAML.format(header=HEADER_COMMENT.format(seed=SEED), insatsstart=GOTT_INSATSSTART)
+    return yaml_text, csv, {"brott_offentlig_miljo": float(np.mean(GOTT_EFFECT))}
+
+
 # --- writing -----------------------------------------------------------------------------------
 
 
@@ -319,7 +468,7 @@ def build_examples() -> dict[str, tuple[str, bytes, dict[str, float]]]:
     """
     # One independent stream per example, so that changing one leaves the others as they are.
     streams = np.random.default_rng(SEED).spawn(len(SLUGS))
-    makers = (_skolnarvaro, _sofiamodellen, _supported_education)
+    makers = (_skolnarvaro, _sofiamodellen, _supported_education, _socialarbetare, _gottsunda)
     return {slug: make(rng) for slug, make, rng in zip(SLUGS, makers, streams, strict=True)}
 
 

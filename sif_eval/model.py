@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, get_args
 
-Design = Literal["auto", "före_efter", "did", "its", "its_kontrollerad"]
+Design = Literal["auto", "före_efter", "did", "its", "its_kontrollerad", "stegvis", "syntetisk"]
+Comparison = Literal["aldrig_behandlade", "ännu_ej_behandlade"]  # whom a staggered design compares with
 IndicatorType = Literal["andel", "antal", "medelvärde"]
 Direction = Literal["lägre", "högre"]
 Group = Literal["insats", "jämförelse"]
@@ -21,13 +22,14 @@ TargetJudgement = Literal["uppnått", "ej_uppnått", "kan_ej_avgöras"]
 ReportKind = Literal["utvärdering", "återrapportering"]
 RunStatus = Literal["pågår", "klar", "misslyckad"]
 TransitionRule = Literal["före", "efter", "utesluten"]  # a period partly exposed to the intervention
-Inference = Literal["kluster", "randomisering", "wild_bootstrap", "hac", "robust", "klassisk"]
+Inference = Literal["kluster", "randomisering", "wild_bootstrap", "hac", "robust", "klassisk", "placebo"]
 
 DESIGNS: tuple[Design, ...] = get_args(Design)
 INDICATOR_TYPES: tuple[IndicatorType, ...] = get_args(IndicatorType)
 DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
 GROUPS: tuple[Group, ...] = get_args(Group)
 SE_TYPES: tuple[SeType, ...] = get_args(SeType)
+COMPARISONS: tuple[Comparison, ...] = get_args(Comparison)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Indicator:
     bättre: Direction = "lägre"
     effektmål: float | None = None
     design: Design = "auto"
+    jämförelse: Comparison = "aldrig_behandlade"  # stegvis only: never-treated or also not-yet-treated units
     övergångsperiod: TransitionRule = "utesluten"
     nämnare: str | None = None  # a column of utfall whose value divides värde (a count becomes a rate)
     per: float | None = None  # the rate's scale, e.g. 1000: per 1 000 pupils
@@ -83,6 +86,58 @@ class Municipality:
 
 
 @dataclass(frozen=True)
+class EventTimeEffect:
+    """Staggered design: the effect a given number of periods after each unit's own start (−1 = just before)."""
+
+    händelsetid: int
+    skattning: float | None
+    standardfel: float | None
+    ki_låg: float | None
+    ki_hög: float | None
+
+
+@dataclass(frozen=True)
+class CohortEffect:
+    """Staggered design: the units that start in one period, and their average effect after the start."""
+
+    start: str  # the first period with the intervention, as written in utfall (e.g. 2019-08)
+    n_enheter: int
+    skattning: float | None
+    standardfel: float | None
+
+
+@dataclass(frozen=True)
+class DonorWeight:
+    """Synthetic control: one comparison unit's weight in the synthetic unit."""
+
+    enhet: str
+    vikt: float
+
+
+@dataclass(frozen=True)
+class SyntheticPoint:
+    """Synthetic control: the treated unit and its synthetic counterpart in one period."""
+
+    period: str
+    insats: float | None
+    syntetisk: float | None
+    efter: bool
+
+
+@dataclass(frozen=True)
+class PlaceboUnit:
+    """Synthetic control: one comparison unit analysed as if it had been treated (placebo in space)."""
+
+    enhet: str
+    rmspe_före: float | None
+    rmspe_efter: float | None
+    kvot: float | None  # rmspe_efter / rmspe_före; the p-value ranks these
+    effekt: float | None
+    med_i_filtrerat: bool  # pre-period fit good enough for the filtered p-value
+    skillnader: tuple[float | None, ...] = ()  # gap per period, in the order of Effect.syntetisk_bana
+
+
+@dataclass(frozen=True)
 class Effect:
     """The estimated effect of the intervention on one indicator.
 
@@ -113,6 +168,13 @@ class Effect:
     figur_alt: str | None = None
     figur_händelsestudie: str | None = None  # did with two or more periods before the start
     figur_händelsestudie_alt: str | None = None
+    # the staggered design (stegvis) and synthetic control (syntetisk); empty for the other designs
+    händelsetid: tuple[EventTimeEffect, ...] = ()
+    kohorter: tuple[CohortEffect, ...] = ()
+    donatorvikter: tuple[DonorWeight, ...] = ()
+    syntetisk_bana: tuple[SyntheticPoint, ...] = ()
+    placebo: tuple[PlaceboUnit, ...] = ()
+    insatsenhet: str | None = None  # syntetisk: the one treated unit
     # the primary inference: p_värde, ki_låg and ki_hög above are always its figures
     inferens: Inference | None = None
     inferens_skäl: str = ""  # why this inference is the primary one (Swedish sentence)
@@ -181,6 +243,10 @@ class ProjectResult:
         return cls(effekter=effects, varningar=tuple(data.get("varningar", [])), extra=extra, **kwargs)
 
 
+_NESTED: dict[str, type] = {"händelsetid": EventTimeEffect, "kohorter": CohortEffect,
+                            "donatorvikter": DonorWeight, "syntetisk_bana": SyntheticPoint, "placebo": PlaceboUnit}
+
+
 def _effect_to_dict(e: Effect) -> dict[str, Any]:
     d: dict[str, Any] = {}
     for f in fields(e):
@@ -189,8 +255,18 @@ def _effect_to_dict(e: Effect) -> dict[str, Any]:
             v = dict(v)
         elif f.name in ("varningar", "övergångsperioder"):
             v = list(v)
+        elif f.name in _NESTED or f.name == "insatsenhet":
+            if not v:
+                continue  # the designs that have no such details keep resultat.json as it was
+            v = v if isinstance(v, str) else [{k: list(x) if isinstance(x, tuple) else x for k, x in asdict(item).items()} for item in v]
         d[f.name] = v
     return d
+
+
+def _nested_from_dict(cls: type, items: list[dict[str, Any]]) -> tuple[Any, ...]:
+    names = {f.name for f in fields(cls)}
+    return tuple(cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in item.items() if k in names})
+                 for item in items)
 
 
 def _effect_from_dict(d: dict[str, Any]) -> Effect:
@@ -198,6 +274,8 @@ def _effect_from_dict(d: dict[str, Any]) -> Effect:
     kw = {k: v for k, v in d.items() if k in known}
     kw["beskrivande"] = tuple((kw.get("beskrivande") or {}).items())
     kw["varningar"] = tuple(kw.get("varningar") or ())
+    for name, cls in _NESTED.items():
+        kw[name] = _nested_from_dict(cls, kw.get(name) or [])
     kw["sekundär"] = tuple((kw.get("sekundär") or {}).items())
     kw["övergångsperioder"] = tuple(kw.get("övergångsperioder") or ())
     return Effect(**kw)

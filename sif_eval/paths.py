@@ -60,6 +60,7 @@ KALKYL_FILE = "kalkyl.yaml"
 MUNICIPALITY_FILE = "kommun.yaml"
 FUND_FILE = "fond.yaml"
 INSATSER_FILE = "insatser.yaml"
+STARTS_FILE = "starter.csv"  # enhet;start, each unit's own start (staggered roll-outs)
 CATALOGUE_FILE = "enhetskostnader.csv"
 KPI_FILE = "kpi.csv"
 

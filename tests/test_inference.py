@@ -40,6 +40,7 @@ indikatorer:
     typ: medelvärde
     bättre: lägre
     övergångsperiod: före
+    design: did         # auto would choose syntetisk (one treated unit, 26 comparison units, 5 years before)
   - id: halvt_ar
     namn: Antal placeringsdygn
     typ: medelvärde

@@ -1,11 +1,12 @@
 """The statistical core: choose a design for one indicator and estimate its effect.
 
-Public API: :func:`choose_design`, :func:`estimate`, :func:`judge_target`.
-The designs live in ``analysis_did`` (difference-in-differences) and
-``analysis_its`` (interrupted time series); the before/after comparison is
-here.  Input is the loader's normalized observations for ONE indicator (see
-``shared/spec/indata.md``); output is a frozen :class:`~sif_eval.model.Effect`
-holding only plain Python numbers (NaN becomes None).
+Public API: :func:`choose_design`, :func:`estimate`, :func:`judge_target`,
+:func:`design_problems`, :func:`planned_inference`.  The designs live in their own
+modules: ``did`` (difference-in-differences), ``its`` (interrupted time series,
+also controlled), ``before_after``, ``staggered_design`` (stegvis) and
+``synthetic_design`` (syntetisk).  Input is the loader's normalized observations
+for ONE indicator (see ``shared/spec/indata.md``); output is a frozen
+:class:`~sif_eval.model.Effect` holding only plain Python numbers (NaN becomes None).
 """
 
 from __future__ import annotations
@@ -14,40 +15,45 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .. import swedish as sv
 from ..errors import Problem
 from ..model import Design, Effect, Indicator, TransitionRule
 from ..paths import PROJECT_FILE
+from .before_after import estimate_before_after
 from .common import (
-    CAUSAL_WARNING,
     FEW_UNITS,
     INSATS,
     ITS_GOOD_PERIODS,
     ITS_MIN_PERIODS,
     JAMFORELSE,
-    MIN_CELL,
     Fit,
     clean_descriptive,
-    group_descriptives,
     num,
     period_label,
     repeated_units,
-    t_inference,
-    usable_weights,
-    weights_note,
 )
 from .did import estimate_did
 from .inference import few_units, ri_can_answer, unit_counts
 from .its import controlled_series, estimate_controlled_its, estimate_its
+from .staggered_design import COMPARISON_TEXT, estimate_staggered, staggered_problem, start_periods
+from .synthetic_design import (
+    MIN_DONORS,
+    MIN_PRE_PERIODS,
+    estimate_synthetic,
+    single_treated,
+    synthetic_problem,
+)
 
 DESIGN_NAMES = {
     "före_efter": "en jämförelse före och efter",
     "did": "skillnad-i-skillnader",
     "its": "avbruten tidsserie",
     "its_kontrollerad": "kontrollerad avbruten tidsserie",
+    "stegvis": "stegvis design (enheter som startar vid olika tidpunkter)",
+    "syntetisk": "syntetisk kontroll",
 }
+UNIT_DESIGNS = ("stegvis", "syntetisk")  # designs that follow units; a forced one the data cannot support is refused
 REASON_FORCED = "Designen är vald i projekt.yaml."
 REASON_CALLER = "Designen angavs uttryckligen för analysen."
 
@@ -113,11 +119,96 @@ def apply_transition_rule(obs: pd.DataFrame, rule: TransitionRule) -> tuple[pd.D
     return obs, labels, f"{which} och räknas som {rule} insatsstart, så som projekt.yaml anger."
 
 
+def apply_transition_rule_units(obs: pd.DataFrame, rule: TransitionRule) -> tuple[pd.DataFrame, tuple[str, ...], str]:
+    """Transition periods for the designs that follow units (stegvis, syntetisk), which need every unit in every period.
+
+    A unit's transition period is the one it started in partway.  ``utesluten`` leaves
+    that calendar period out for every unit (so the panel stays complete); ``före``
+    keeps it as before the unit's start (the unit's first period with the
+    intervention is the next one); ``efter`` counts it as the unit's first period
+    with the intervention.
+    """
+    if "overgang" not in obs.columns or not obs["overgang"].astype(bool).any():
+        return obs, (), ""
+    mask = obs["overgang"].to_numpy(dtype=bool) & (obs["grupp"].to_numpy() == INSATS)
+    if not mask.any():  # only comparison rows straddle insatsstart: they have no start of their own
+        return obs.assign(overgang=False), (), ""
+    firsts = obs.loc[mask, ["period_start", "period_typ"]].drop_duplicates().sort_values("period_start")
+    labels = tuple(period_label(ts, typ) for ts, typ in zip(firsts["period_start"], firsts["period_typ"], strict=True))
+    which = (f"Perioden {labels[0]} började" if len(labels) == 1
+             else f"Perioderna {sv.join_list(labels)} började")
+    which += " före och slutade efter en enhets start (en övergångsperiod)"
+    if rule == "utesluten":
+        gone = obs["period_start"].isin(set(firsts["period_start"]))
+        note = (f"{which} och ingår därför inte i skattningen, för någon enhet (designen kräver samma perioder för "
+                "alla enheter). Ändra med övergångsperiod: före eller efter i projekt.yaml.")
+        return obs.loc[~gone].reset_index(drop=True), labels, note
+    obs = obs.copy()
+    if rule == "efter" and "start" in obs.columns:
+        moved = obs.loc[mask].groupby("enhet")["period_start"].min()
+        insats = obs["grupp"] == INSATS
+        obs.loc[insats, "start"] = obs.loc[insats, "enhet"].map(moved).fillna(obs.loc[insats, "start"])
+    obs.loc[mask, "efter"] = rule == "efter"
+    return obs, labels, f"{which} och räknas som {rule} enhetens start, så som projekt.yaml anger."
+
+
+def transitions_for(obs: pd.DataFrame, rule: TransitionRule, design: str) -> tuple[pd.DataFrame, tuple[str, ...], str]:
+    """The transition rule applied the way the design needs it."""
+    if design in UNIT_DESIGNS:
+        return apply_transition_rule_units(obs, rule)
+    return apply_transition_rule(obs, rule)
+
+
 # ---------------------------------------------------------------- design choice
 
 
-def _auto_design(obs: pd.DataFrame) -> tuple[Design, str]:
-    """The design that can give an honest answer with the units and periods at hand, and why (Swedish)."""
+def _auto_unit_design(obs: pd.DataFrame, indicator: Indicator | None) -> tuple[Design | None, str]:
+    """stegvis when units start at different times, syntetisk for one treated unit; else (None, a note).
+
+    ``obs`` has not had the transition rule applied: each unit design applies it its own way.
+    """
+    comparison = indicator.jämförelse if indicator is not None else "aldrig_behandlade"
+    rule = indicator.övergångsperiod if indicator is not None else "utesluten"
+    unit_obs, _, _ = apply_transition_rule_units(obs, rule)
+    starts = start_periods(unit_obs)
+    if len(starts) >= 2:
+        problem = staggered_problem(unit_obs, comparison)
+        shown = ", ".join(starts[:6]) + (" …" if len(starts) > 6 else "")
+        if problem is None:
+            return "stegvis", (
+                f"Enheterna i insatsgruppen startar vid {len(starts)} olika tidpunkter ({shown}), därför används en "
+                f"stegvis design där varje grupp som startar samtidigt jämförs med {COMPARISON_TEXT[comparison]}."
+            )
+        return None, f"Enheterna startar vid olika tidpunkter ({shown}), men {sv.lower_first(problem)}"
+    if single_treated(unit_obs) and synthetic_problem(unit_obs) is None:
+        n_comp = unit_obs.loc[unit_obs["grupp"] == JAMFORELSE, "enhet"].nunique()
+        unit = unit_obs.loc[unit_obs["grupp"] == INSATS, "enhet"].iloc[0]
+        return "syntetisk", (
+            f"Bara en enhet ({unit}) får insatsen och det finns {n_comp} jämförelseenheter och tillräckligt många "
+            f"perioder före start (minst {MIN_DONORS} jämförelseenheter och {MIN_PRE_PERIODS} perioder behövs), "
+            "därför används syntetisk kontroll: den är standardmetoden när ett enda område eller en enda enhet får "
+            "insatsen, eftersom jämförelseenheterna viktas så att de följer insatsenheten före start i stället för "
+            "att alla räknas lika, och osäkerheten bedöms med ett placebotest över jämförelseenheterna."
+        )
+    return None, ""
+
+
+def _auto_design(obs: pd.DataFrame, indicator: Indicator | None = None) -> tuple[Design, str]:
+    """The design that can give an honest answer with the units and periods at hand, and why (Swedish).
+
+    ``obs`` is prepared but the transition rule is not yet applied (the unit designs apply it differently).
+    """
+    unit_design, note = _auto_unit_design(obs, indicator)
+    if unit_design is not None:
+        return unit_design, note
+    rule = indicator.övergångsperiod if indicator is not None else "utesluten"
+    classic_obs, _, _ = apply_transition_rule(obs, rule)
+    design, reason = _classic_auto_design(classic_obs)
+    return design, f"{note} {reason}" if note else reason
+
+
+def _classic_auto_design(obs: pd.DataFrame) -> tuple[Design, str]:
+    """Before/after, DiD, ITS or controlled ITS: what the unit and period counts allow."""
     i_pre, i_post, ip_pre, ip_post = _side_counts(obs, INSATS)
     c_pre, c_post, _, _ = _side_counts(obs, JAMFORELSE)
     long_series = ip_pre >= ITS_GOOD_PERIODS and ip_post >= ITS_GOOD_PERIODS
@@ -159,25 +250,34 @@ def _auto_design(obs: pd.DataFrame) -> tuple[Design, str]:
 
 
 def choose_design(obs: pd.DataFrame, indicator: Indicator) -> tuple[Design, str]:
-    """Returns (design, Swedish reason). design in {"före_efter", "did", "its"}."""
+    """Returns (design, Swedish reason); the design is one of ``DESIGN_NAMES``."""
     if indicator.design in DESIGN_NAMES:
         return indicator.design, REASON_FORCED
     obs, _ = _prepare(obs)
-    obs, _, _ = apply_transition_rule(obs, indicator.övergångsperiod)
-    return _auto_design(obs)
+    return _auto_design(obs, indicator)
 
 
 def planned_inference(obs: pd.DataFrame, indicator: Indicator) -> str:
     """What ``run`` will base the p-value and interval on, and why (Swedish; for ``validera``)."""
     design, _ = choose_design(obs, indicator)
     obs, _ = _prepare(obs)
-    obs, transitions, note = apply_transition_rule(obs, indicator.övergångsperiod)
+    obs, transitions, note = transitions_for(obs, indicator.övergångsperiod, design)
     prefix = f"{note} " if note else ""
     if design in ("its", "its_kontrollerad"):
         return prefix + "Osäkerhet: standardfel som tar hänsyn till att närliggande perioder hänger ihop (Newey–West)."
     if design == "före_efter":
         return prefix + "Osäkerhet: t-test (parat när samma enheter finns före och efter)."
+    if design == "syntetisk":
+        return prefix + ("Osäkerhet: placebo i rummet, där varje jämförelseenhet i tur och ordning behandlas som "
+                         "låtsad insatsenhet.")
     n_t, n_c = unit_counts(obs)
+    if design == "stegvis":
+        if not few_units(n_t, n_c):
+            return prefix + f"Osäkerhet: klustrade standardfel per enhet ({n_t} och {n_c} enheter)."
+        return prefix + (f"Osäkerhet: randomisering över enheterna (starttiderna lottas om mellan enheterna), "
+                         f"eftersom insatsgruppen har {sv.count_in_words(n_t, 'enhet', 'enheter')} och "
+                         f"jämförelsegruppen {sv.count_in_words(n_c, 'enhet', 'enheter')} (färre än {FEW_UNITS} i "
+                         "någon grupp).")
     if "enhet" not in obs.columns or not repeated_units(obs)[0]:
         return prefix + "Osäkerhet: robusta standardfel (ingen enhet är angiven som finns både före och efter)."
     if not few_units(n_t, n_c):
@@ -191,8 +291,12 @@ def planned_inference(obs: pd.DataFrame, indicator: Indicator) -> str:
                      "enheterna ge ett säkerställt resultat.")
 
 
-def _infeasible(obs: pd.DataFrame, design: str) -> str | None:
+def _infeasible(obs: pd.DataFrame, design: str, indicator: Indicator | None = None) -> str | None:
     """Why the design cannot be run on these data (Swedish), or None."""
+    if design == "stegvis":
+        return staggered_problem(obs, indicator.jämförelse if indicator is not None else "aldrig_behandlade")
+    if design == "syntetisk":
+        return synthetic_problem(obs)
     i_pre, i_post, ip_pre, ip_post = _side_counts(obs, INSATS)
     if design == "did":
         c_pre, c_post, _, _ = _side_counts(obs, JAMFORELSE)
@@ -210,119 +314,6 @@ def _infeasible(obs: pd.DataFrame, design: str) -> str | None:
     elif not (i_pre and i_post):
         return "Insatsgruppen saknar observationer före eller efter insatsstart."
     return None
-
-
-# ---------------------------------------------------------------- before/after
-
-
-def estimate_before_after(obs: pd.DataFrame, typ: str) -> Fit:
-    """Efter minus före for the insats group: paired by unit when units repeat, else unpaired."""
-    ins = obs[obs["grupp"] == INSATS]
-    w_all = usable_weights(obs)
-    desc = group_descriptives(obs, w_all)
-    warnings = [CAUSAL_WARNING]
-    if (note := weights_note(obs, w_all)) is not None:
-        warnings.append(note)
-    paired, n_both, n_units = repeated_units(ins)
-    if paired:
-        fit = _paired(ins, typ, desc, warnings)
-    else:
-        if n_both:
-            warnings.append(
-                f"{n_both} av {n_units} enheter finns både före och efter, för få för en parad jämförelse; "
-                "alla rader behandlas som oberoende observationer."
-            )
-        fit = _unpaired(ins, desc, warnings)
-    fit.se_typ = "klassisk"
-    before, after = desc.get("medel_insats_före"), desc.get("medel_insats_efter")
-    if typ == "antal" and before is not None and after is not None and before > 0:
-        desc["kvot_efter_före"] = after / before
-    return fit
-
-
-def _paired(ins: pd.DataFrame, typ: str, desc: dict, warnings: list[str]) -> Fit:
-    w = usable_weights(ins)
-    tmp = pd.DataFrame({"enhet": ins["enhet"].to_numpy(), "efter": ins["efter"].to_numpy()})
-    tmp["w"] = 1.0 if w is None else w
-    tmp["wv"] = tmp["w"] * ins["varde"].to_numpy(dtype=float)
-    g = tmp.groupby(["enhet", "efter"], sort=True)[["wv", "w"]].sum()
-    means = (g["wv"] / g["w"]).unstack("efter").dropna()
-    before = means[False].to_numpy(dtype=float)
-    after = means[True].to_numpy(dtype=float)
-    d = after - before
-    n = len(d)
-    used = ins["enhet"].isin(means.index)
-    dropped = int(ins["enhet"].nunique() - n)
-    fit = Fit(skattning=float(np.mean(d)), n_obs=int(used.sum()), beskrivande=desc, varningar=warnings)
-    desc.update(
-        parad=1,
-        n_par=n,
-        medel_insats_före=float(np.mean(before)),
-        medel_insats_efter=float(np.mean(after)),
-    )
-    if dropped:
-        desc["n_enheter_utan_par"] = dropped
-        warnings.append(
-            f"{dropped} enheter finns bara före eller bara efter och ingår inte i den parade jämförelsen."
-        )
-    if n < MIN_CELL:
-        fit.drop_inference(
-            f"Bara {n} enheter finns både före och efter (minst {MIN_CELL} behövs); därför redovisas bara "
-            "förändringen, utan osäkerhetsmått."
-        )
-        return fit
-    sd = float(np.std(d, ddof=1))
-    fit.standardfel, fit.ki_låg, fit.ki_hög, fit.p_värde = t_inference(fit.skattning, sd / np.sqrt(n), n - 1)
-    if fit.standardfel is None:
-        warnings.append("Alla enheter förändrades lika mycket; osäkerheten kan inte beräknas.")
-    desc["cohens_dz"] = fit.skattning / sd if sd > 0 else None
-    desc["wilcoxon_p"] = float(stats.wilcoxon(d).pvalue) if np.any(d != 0) else None
-    values = np.concatenate([before, after])
-    if typ == "andel" and np.all((values == 0) | (values == 1)):
-        worse = int(np.sum((before == 1) & (after == 0)))
-        better = int(np.sum((before == 0) & (after == 1)))
-        total = worse + better
-        desc["mcnemar_p"] = float(stats.binomtest(min(worse, better), total, 0.5).pvalue) if total else 1.0
-    return fit
-
-
-def _unpaired(ins: pd.DataFrame, desc: dict, warnings: list[str]) -> Fit:
-    w = usable_weights(ins)
-    after_mask = ins["efter"].to_numpy(dtype=bool)
-    y = ins["varde"].to_numpy(dtype=float)
-    a, b = y[after_mask], y[~after_mask]
-    na, nb = len(a), len(b)
-    desc["parad"] = 0
-    if w is None:
-        est = float(np.mean(a) - np.mean(b))
-    else:
-        wa, wb = w[after_mask], w[~after_mask]
-        est = float(np.sum(wa * a) / np.sum(wa) - np.sum(wb * b) / np.sum(wb))
-    fit = Fit(skattning=est, n_obs=na + nb, beskrivande=desc, varningar=warnings)
-    if min(na, nb) < MIN_CELL:
-        fit.drop_inference(
-            f"Insatsgruppen har färre än {MIN_CELL} observationer före eller efter insatsstart; därför redovisas "
-            "bara förändringen, utan osäkerhetsmått."
-        )
-        return fit
-    va, vb = float(np.var(a, ddof=1)), float(np.var(b, ddof=1))
-    if w is None:  # Welch
-        se2 = va / na + vb / nb
-        df = se2**2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1)) if se2 > 0 else None
-        se = float(np.sqrt(se2))
-    else:  # WLS varde ~ efter with antal as weights, classical SE
-        ma, mb = est + np.sum(wb * b) / np.sum(wb), np.sum(wb * b) / np.sum(wb)
-        rss = float(np.sum(wa * (a - ma) ** 2) + np.sum(wb * (b - mb) ** 2))
-        df = na + nb - 2
-        se = float(np.sqrt(rss / df * (1 / np.sum(wa) + 1 / np.sum(wb))))
-        desc["viktat_med_antal"] = 1
-    fit.standardfel, fit.ki_låg, fit.ki_hög, fit.p_värde = t_inference(est, se, df)
-    if fit.standardfel is None:
-        warnings.append("Värdena varierar inte; osäkerheten kan inte beräknas.")
-    pooled = np.sqrt(((na - 1) * va + (nb - 1) * vb) / (na + nb - 2))
-    desc["cohens_d"] = float((np.mean(a) - np.mean(b)) / pooled) if pooled > 0 else None
-    desc["mann_whitney_p"] = float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
-    return fit
 
 
 # ---------------------------------------------------------------- targets
@@ -379,19 +370,24 @@ def estimate(obs: pd.DataFrame, indicator: Indicator, design: Design | None = No
     if design is not None and design not in DESIGN_NAMES:
         raise ValueError(f"Okänd design: {design!r}")
     obs, warnings = _prepare(obs)
-    obs, transitions, transition_note = apply_transition_rule(obs, indicator.övergångsperiod)
-    if transition_note:
-        warnings.append(transition_note)
     if design is None:
         design, reason = (
-            (indicator.design, REASON_FORCED) if indicator.design in DESIGN_NAMES else _auto_design(obs)
+            (indicator.design, REASON_FORCED) if indicator.design in DESIGN_NAMES else _auto_design(obs, indicator)
         )
     else:
         reason = REASON_FORCED if design == indicator.design else REASON_CALLER
-    problem = _infeasible(obs, design)  # a forced design is checked before the run (design_problems); never replaced
+    obs, transitions, transition_note = transitions_for(obs, indicator.övergångsperiod, design)
+    if transition_note:
+        warnings.append(transition_note)
+    problem = _infeasible(obs, design, indicator)  # a forced design is checked before the run (design_problems)
+    details: dict = {}  # the unit designs' detail fields of the Effect
     if problem is not None:
         fit = Fit(skattning=None, n_obs=int((obs["grupp"] == INSATS).sum()))
         fit.varningar.append(f"{problem} Ingen effekt kan skattas.")
+    elif design == "stegvis":
+        fit, details = estimate_staggered(obs, indicator.jämförelse)
+    elif design == "syntetisk":
+        fit, details = estimate_synthetic(obs)
     elif design == "did":
         fit = estimate_did(obs)
     elif design == "its":
@@ -440,6 +436,7 @@ def estimate(obs: pd.DataFrame, indicator: Indicator, design: Design | None = No
                        for k, d in fit.sekundär.items()),
         övergångsperioder=transitions,
         övergångsregel=indicator.övergångsperiod if transitions else None,
+        **details,
     )
 
 
@@ -452,13 +449,13 @@ def design_problems(observations: pd.DataFrame, indicators: Iterable[Indicator])
         rows = observations[observations["indikator"] == ind.id]
         if rows.empty:
             continue
-        obs, _ = _prepare(rows.reset_index(drop=True))
-        obs, _, _ = apply_transition_rule(obs, ind.övergångsperiod)
-        problem = _infeasible(obs, ind.design)
+        prepared, _ = _prepare(rows.reset_index(drop=True))
+        problem = _infeasible(transitions_for(prepared, ind.övergångsperiod, ind.design)[0], ind.design, ind)
         if problem is None:
             continue
-        workable = [d for d in DESIGN_NAMES if d != ind.design and _infeasible(obs, d) is None]
-        auto, _ = _auto_design(obs)
+        workable = [d for d in DESIGN_NAMES if d != ind.design
+                    and _infeasible(transitions_for(prepared, ind.övergångsperiod, d)[0], d, ind) is None]
+        auto, _ = _auto_design(prepared, ind)
         problems.append(Problem(
             PROJECT_FILE, f"designen '{ind.design}' kan inte användas för indikatorn '{ind.id}': {sv.lower_first(problem)}",
             column=f"indikatorer[{i}].design",

@@ -95,8 +95,18 @@ def _noisy_treated_units(panel: pd.DataFrame) -> list[str]:
 def use_randomisation(fit: Fit, panel: pd.DataFrame, weighted: bool, seed: int = DEFAULT_SEED) -> None:
     """Make randomisation over units the primary inference; the clustered figures become secondary."""
     treated = sorted(panel.loc[panel["grupp"] == INSATS, "enhet"].unique())
-    ri = randomization_inference(panel, treated_units=treated, seed=seed, alpha=ALPHA,
-                                 weight_col="antal" if weighted else None)
+    try:
+        ri = randomization_inference(panel, treated_units=treated, seed=seed, alpha=ALPHA,
+                                     weight_col="antal" if weighted else None)
+    except ValueError as exc:  # e.g. units that start at different times: no common start to permute
+        staggered = "different periods" in str(exc)
+        why = ("enheterna i insatsgruppen startar vid olika tidpunkter och randomiseringen förutsätter en "
+               "gemensam start" if staggered else "data räcker inte för den")
+        fit.varningar.append(
+            f"Randomisering över enheterna kunde inte göras ({why}). Osäkerheten bygger därför på klustrade "
+            "standardfel, som med så få enheter alltför ofta ger ett skenbart säkerställt resultat; tolka "
+            "p-värdet och konfidensintervallet mycket försiktigt.")
+        return
     fit.sekundär["kluster"] = {"standardfel": num(fit.standardfel), "ki_låg": num(fit.ki_låg),
                                "ki_hög": num(fit.ki_hög), "p_värde": num(fit.p_värde), "n_kluster": fit.n_kluster}
     fit.inferens = "randomisering"

@@ -96,7 +96,7 @@ def recommendation(result_or_effects: ProjectResult | Sequence[Effect]) -> str:
     kind = conclusion(effects)
     one = len(judged) == 1
     if kind == "visad":
-        causal = any(e.design in ("did", "its", "its_kontrollerad") for e in reached)
+        causal = any(e.design in ("did", "its", "its_kontrollerad", "stegvis", "syntetisk") for e in reached)
         return (("Effektmålet är uppnått. " if one else "Samtliga effektmål är uppnådda. ")
                 + "Insatsen bör övervägas för implementering i ordinarie verksamhet"
                 + (", med fortsatt uppföljning av indikatorerna." if causal else
@@ -155,6 +155,10 @@ _DESIGN_WEIGHT = {
             "händelser vid samma tid."),
     "its_kontrollerad": ("Tidsserien för skillnaden mot jämförelsegruppen räknar bort sådant som drabbar båda "
                          "grupperna lika, men bygger på få enheter."),
+    "stegvis": ("Varje skola eller enhet jämförs med enheter som ännu inte fått insatsen, vid den tid den själv "
+                "startade; det förutsätter att de hade utvecklats på samma sätt utan insatsen."),
+    "syntetisk": ("Det behandlade området jämförs med en vägd kombination av andra områden som följde det före "
+                  "insatsen; resultatet vilar på ett enda område och på att den kombinationen hade fortsatt följa det."),
     "före_efter": ("En jämförelse före och efter insatsstart kan inte skilja insatsens effekt från annat som "
                    "förändrades under samma tid."),
 }

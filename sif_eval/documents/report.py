@@ -14,7 +14,7 @@ from .. import paths
 from .. import swedish as sv
 from ..model import Effect, Municipality, ProjectResult
 from ..privacy import small_numbers as privacy
-from . import board_paper, conclusions, economy_text, funder_report, render, texts
+from . import board_paper, conclusions, design_details, economy_text, funder_report, render, texts
 from .texts import is_suppressed, suppressed_sentence
 
 REPORT_TEMPLATE = "utvarderingsrapport.md.j2"
@@ -75,6 +75,7 @@ def context(result: ProjectResult) -> dict[str, Any]:
     extra = dict(result.extra)
     effects = []
     n_fig = 0
+    n_tab = 0  # tables of the design details (stegvis, syntetisk), numbered after Tabell 1
     for e in result.effekter:
         nr = n_fig = n_fig + 1 if e.figur else n_fig
         nr_hs = n_fig = n_fig + 1 if e.figur_händelsestudie else n_fig
@@ -95,8 +96,10 @@ def context(result: ProjectResult) -> dict[str, Any]:
             "designnamn": texts.design_name(e.design), "figur": f"../{e.figur}" if e.figur else None,
             "figur_hs": f"../{e.figur_händelsestudie}" if e.figur_händelsestudie else None,
             "se_typ": _se_sentence(e),
+            "detaljer": (details := design_details.details(e, _value, 2 + n_tab)),
             "inferens": texts.inference_sentence(e),
         })
+        n_tab += details["tabeller"] if details else 0
     designs = []
     for e in result.effekter:
         if e.design not in [d["kod"] for d in designs]:
@@ -113,6 +116,7 @@ def context(result: ProjectResult) -> dict[str, Any]:
         "budget": economy_text.budget_context(result.ekonomi),
         "kalkyl": economy_text.calculation_context(result.kalkyl),
         "n_fig": n_fig,
+        "n_tab": n_tab,
         "sekretess": next((privacy.suppression_note(int(e.descriptive().get("minsta_antal") or 5))
                            for e in result.effekter if is_suppressed(e)), ""),
         "n_indikatorer": sv.count_words(len(result.effekter), "indikator", "indikatorer"),

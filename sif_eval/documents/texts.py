@@ -216,6 +216,8 @@ def effect_sentence(effect: Effect) -> str:
 
     magnitude = _amount(abs(estimate), typ, decimals, unit_word(effect.namn or "", typ))
     verb = "minskade" if negative else "ökade"
+    if design in UNIT_DESIGN_NAMES:  # the staggered design and synthetic control, see the block at the end
+        return _unit_design_sentence(effect, subject, interval, negative, zero, magnitude, ci_text, verb)
 
     if design == "did":
         if zero:
@@ -297,6 +299,11 @@ def target_sentence(effect: Effect) -> str:
     if state == "ej_uppnått":
         return f"E{goal[1:]} är inte uppnått."
     if state == "kan_ej_avgöras":
+        if _finite(effect.ki_låg) is None or _finite(effect.ki_hög) is None:
+            if effect.design == "syntetisk":
+                return (f"Om {goal} är uppnått kan inte avgöras: syntetisk kontroll ger inget konfidensintervall "
+                        "att jämföra målet med.")
+            return f"Om {goal} är uppnått kan inte avgöras, eftersom det saknas ett konfidensintervall."
         return f"Om {goal} är uppnått kan inte avgöras utifrån konfidensintervallet."
     return f"Måluppfyllelsen för {goal} har inte bedömts."
 
@@ -312,6 +319,81 @@ def suppressed_sentence(e: Effect) -> str:
             f"{sv.number_word(threshold)} individer.")
 
 
+# ---------------------------------------------------------------- stegvis and syntetisk (issue 17)
+# The two designs that follow units: their names, their method text and their result sentence.
+
+UNIT_DESIGN_NAMES = {"stegvis": "Stegvis införande", "syntetisk": "Syntetisk kontroll"}
+
+UNIT_DESIGN_LIMITS = {
+    "stegvis": (
+        "När enheterna börjar med insatsen vid olika tidpunkter jämförs varje grupp av enheter som startar "
+        "samtidigt med enheter som inte har fått insatsen, period för period (Callaway och Sant'Anna 2021). "
+        "Effekterna vägs sedan samman efter hur många enheter som startade vid varje tidpunkt. Skattningen kan "
+        "tolkas som en effekt av insatsen om enheterna med och utan insatsen hade utvecklats parallellt utan den "
+        "och om ingen enhet ändrade sig i förväg inför sin start. Perioderna före start visar om utvecklingen var "
+        "parallell då, men antagandet kan inte prövas för tiden efter start. Resultatet gäller de enheter som har "
+        "fått insatsen under den tid som data täcker; effekter långt efter start bygger bara på de enheter som "
+        "startade tidigast. En vanlig regression med fasta effekter för enhet och period (TWFE) redovisas som "
+        "jämförelse: när effekten skiljer sig mellan grupper eller växer med tiden kan den bli missvisande, "
+        "eftersom den då delvis jämför enheter som startat senare med enheter som redan har insatsen."
+    ),
+    "syntetisk": (
+        "När bara en enhet har fått insatsen jämförs den med en syntetisk kontroll: en viktad blandning av "
+        "jämförelseenheter, där vikterna (som är positiva och summerar till ett) väljs så att blandningen följer "
+        "insatsenheten så nära som möjligt före start (Abadie, Diamond och Hainmueller 2010). Skillnaden efter "
+        "start är skattningen. Den förutsätter att blandningen hade fortsatt att följa insatsenheten utan "
+        "insatsen och att inget annat som bara berörde insatsenheten hände samtidigt. Med en enda enhet finns "
+        "inget vanligt konfidensintervall; osäkerheten bedöms med ett placebotest där varje jämförelseenhet i tur "
+        "och ordning behandlas som om den hade fått insatsen. Resultatet gäller bara den enhet som fick insatsen, "
+        "och det vilar på de jämförelseenheter som fått vikt."
+    ),
+}
+
+_DESIGN_NAMES.update(UNIT_DESIGN_NAMES)
+_DESIGN_LIMITS.update(UNIT_DESIGN_LIMITS)
+_NOT_ESTIMATED.update(stegvis="någon skillnad mellan enheterna med och utan insatsen",
+                      syntetisk="någon skillnad mot den syntetiska kontrollen")
+_NOT_SIGNIFICANT_SUBJECT.update(stegvis="Skillnaden mellan enheterna med och utan insatsen",
+                                syntetisk="Skillnaden mot den syntetiska kontrollen")
+
+
+def _unit_design_sentence(effect: Effect, subject: str, interval: tuple[float, float] | None, negative: bool,
+                          zero: bool, magnitude: str, ci_text: str, verb: str) -> str:
+    """The result sentence of a staggered design (with its interval) or a synthetic control (with its placebo p)."""
+    if effect.design == "stegvis":
+        paren = f" ({ci_text})" if ci_text else ""
+        if zero:
+            main = f"{subject} utvecklades lika i enheterna med insatsen och i jämförelseenheterna{paren}."
+        else:
+            main = (f"{subject} {verb} med {magnitude} mer i enheterna med insatsen än i jämförelseenheterna, "
+                    f"i genomsnitt över perioderna efter varje enhets start{paren}.")
+        sentences = [main]
+        if interval is None:
+            sentences.append(NO_CI)
+        elif interval[0] <= 0 <= interval[1]:
+            sentences.append(f"{_NOT_SIGNIFICANT_SUBJECT['stegvis']} är inte statistiskt säkerställd eftersom "
+                             "konfidensintervallet innefattar noll.")
+        return " ".join(sentences)
+    unit = effect.insatsenhet or "insatsenheten"
+    where = f"{sv.lower_first(subject)} i {unit}"
+    if zero:
+        main = f"Efter start låg {where} på samma nivå som i dess syntetiska kontroll."
+    else:
+        main = (f"Efter start låg {where} i genomsnitt {magnitude} {'lägre' if negative else 'högre'} än i dess "
+                "syntetiska kontroll.")
+    d = effect.descriptive()
+    p, n = _finite(effect.p_värde), d.get("n_placebo")
+    if p is None or not n:
+        return f"{main} Placebotestet kunde inte göras."
+    rank = int(d.get("placebo_rang") or 0)
+    sentences = [main, f"I placebotestet hade {rank} av {int(n) + 1} enheter (insatsenheten inräknad) en lika stor "
+                       f"eller större avvikelse efter start i förhållande till anpassningen före ({sv.p_value(p)})."]
+    if p > 0.05:
+        sentences.append(f"{_NOT_SIGNIFICANT_SUBJECT['syntetisk']} är inte statistiskt säkerställd eftersom "
+                         "p-värdet är större än 0,05.")
+    return " ".join(sentences)
+
+
 _INFERENCE_TEXT = {
     "randomisering": "randomisering över enheterna",
     "kluster": "klustrade standardfel med enheterna som kluster",
@@ -319,11 +401,13 @@ _INFERENCE_TEXT = {
     "hac": "standardfel som tar hänsyn till att närliggande perioder hänger ihop (Newey–West)",
     "robust": "robusta standardfel",
     "klassisk": "vanliga standardfel (t-test)",
+    "placebo": "placebo i rummet: varje jämförelseenhet i tur och ordning som låtsad insatsenhet",
 }
 _SECONDARY_TEXT = {
     "kluster": "klustrade standardfel",
     "wild_bootstrap": "wild cluster bootstrap",
     "placebo_i_tid": "låtsade startpunkter före insatsen",
+    "placebo_filtrerat": "placebotestet utan jämförelseenheter som följdes dåligt före start",
 }
 
 
@@ -343,7 +427,10 @@ def inference_sentence(effect: Effect) -> str:
     """Which inference the p-value and interval rest on, why, and what the secondary checks say."""
     if effect.inferens is None:
         return ""
-    sentences = [f"Osäkerheten bygger på {_INFERENCE_TEXT.get(effect.inferens, effect.inferens)}."]
+    what = _INFERENCE_TEXT.get(effect.inferens, effect.inferens)
+    if effect.inferens == "placebo" and effect.permutationer:
+        what += f" ({sv.count_in_words(effect.permutationer, 'placebo', 'placebon', neuter=True)})"
+    sentences = [f"Osäkerheten bygger på {what}."]
     if effect.inferens_skäl:
         sentences.append(effect.inferens_skäl)
     shown = [s for name, values in effect.sekundär if (s := _secondary(effect, name, dict(values)))]

@@ -16,7 +16,8 @@ from .. import swedish as sv
 from .model import BenefitItem, Spec
 
 DESIGN_NAMES = {"did": "skillnad-i-skillnader", "its": "avbruten tidsserie",
-                "its_kontrollerad": "kontrollerad avbruten tidsserie", "före_efter": "före/efter-jämförelse"}
+                "its_kontrollerad": "kontrollerad avbruten tidsserie", "före_efter": "före/efter-jämförelse",
+                "stegvis": "stegvis design", "syntetisk": "syntetisk kontroll"}
 
 _ORIGIN_TEXT = {"angiven": "angiven i kalkylen", "standard": "standardvärde", "designen": "satt av designen"}
 

@@ -19,6 +19,7 @@ import pandas as pd
 from .. import swedish as sv
 from ..errors import InputError, Problem
 from ..model import (
+    COMPARISONS,
     DESIGNS,
     DIRECTIONS,
     GROUPS,
@@ -28,7 +29,7 @@ from ..model import (
     Project,
     TransitionRule,
 )
-from ..paths import MUNICIPALITY_FILE, OUTCOME_CSV, OUTCOME_SHEET, OUTCOME_XLSX, PROJECT_FILE
+from ..paths import MUNICIPALITY_FILE, OUTCOME_CSV, OUTCOME_SHEET, OUTCOME_XLSX, PROJECT_FILE, STARTS_FILE
 from ..privacy import scan as privacy
 from ._read import (
     BIDI,
@@ -55,16 +56,19 @@ Check = Callable[[Path, Mapping[str, Any]], list[Problem]]
 
 REPORT_KINDS = {"utvardering": "utvärdering", "aterrapportering": "återrapportering"}
 OBSERVATION_COLUMNS = ("indikator", "grupp", "period", "period_start", "period_typ", "varde", "enhet", "antal",
-                       "rad", "efter", "period_slut", "overgang")
+                       "rad", "efter", "start", "period_slut", "overgang")
 
 REQUIRED_KEYS = ("projekt", "diarienummer", "ansvarig_nämnd", "handläggare", "insatsstart", "indikatorer")
 OUTCOME_REQUIRED = ("indikator", "grupp", "period", "värde")
-OUTCOME_OPTIONAL = ("enhet", "antal")
+OUTCOME_OPTIONAL = ("enhet", "antal", "start")
 
 _GROUP_BY_FOLD = {fold(g): g for g in GROUPS}
 _TYPE_BY_FOLD = {fold(t): t for t in INDICATOR_TYPES}
 _DIR_BY_FOLD = {fold(d): d for d in DIRECTIONS}
-_DESIGN_BY_FOLD = {fold(d): d for d in DESIGNS} | {"fore-efter": "före_efter", "fore/efter": "före_efter"}
+_DESIGN_BY_FOLD = {fold(d): d for d in DESIGNS} | {"fore-efter": "före_efter", "fore/efter": "före_efter",
+                                                   "syntetisk_kontroll": "syntetisk", "staggered": "stegvis"}
+_COMPARISON_BY_FOLD = {fold(c): c for c in COMPARISONS} | {"aldrig": "aldrig_behandlade", "never": "aldrig_behandlade",
+                                                           "annu_ej": "ännu_ej_behandlade", "notyet": "ännu_ej_behandlade"}
 
 
 @dataclass(frozen=True)
@@ -193,7 +197,7 @@ def _indicators(raw: Any, problems: list[Problem], default_rule: TransitionRule 
                                     hint="Varje id får bara förekomma en gång."))
         seen.add(ind_id)
         choices = {"typ": (_TYPE_BY_FOLD, "medelvärde"), "battre": (_DIR_BY_FOLD, "lägre"),
-                   "design": (_DESIGN_BY_FOLD, "auto")}
+                   "design": (_DESIGN_BY_FOLD, "auto"), "jamforelse": (_COMPARISON_BY_FOLD, "aldrig_behandlade")}
         values: dict[str, str] = {}
         for key, (allowed, default) in choices.items():
             given = item.get(key)
@@ -202,7 +206,7 @@ def _indicators(raw: Any, problems: list[Problem], default_rule: TransitionRule 
                 continue
             canon = allowed.get(fold(given))
             if canon is None:
-                label = {"battre": "bättre"}.get(key, key)
+                label = {"battre": "bättre", "jamforelse": "jämförelse"}.get(key, key)
                 problems.append(Problem(rel, f"'{show(given)}' är inget tillåtet värde för '{label}' (indikator '{ind_id}').",
                                         column=f"{where}.{label}",
                                         hint="Tillåtna värden: " + ", ".join(sorted(set(allowed.values()))) + "."))
@@ -218,7 +222,8 @@ def _indicators(raw: Any, problems: list[Problem], default_rule: TransitionRule 
         denominator, scale = _rate(item, where, ind_id, problems)
         out.append(Indicator(id=ind_id, namn=str(item.get("namn", ind_id)).strip() or ind_id, typ=values["typ"],
                              bättre=values["battre"], effektmål=target, design=values["design"],
-                             övergångsperiod=rule, nämnare=denominator, per=scale))
+                             jämförelse=values["jamforelse"], övergångsperiod=rule, nämnare=denominator,
+                             per=scale))
     return out
 
 
@@ -251,11 +256,18 @@ def _odd_cells(rel: str, rownum: int, header: list[str], cells: list[str]) -> li
 
 
 def _mark_transitions(obs: pd.DataFrame, start: dt.date | None) -> None:
-    """Add ``period_slut`` (exclusive end) and ``overgang`` (partly exposed: began before the start, ended after)."""
+    """Add ``period_slut`` (exclusive end) and ``overgang`` (partly exposed: began before the start, ended after).
+
+    An insats unit with its own start (``start`` column or starter.csv) has its
+    transition period at that start; comparison rows use the project's insatsstart.
+    """
     kinds = list(zip(obs["period_start"].dt.date, obs["period_typ"], strict=True))
     ends = {k: period_end(*k) for k in set(kinds)}
     obs["period_slut"] = pd.to_datetime([ends[k] for k in kinds])
-    obs["overgang"] = [bool(start) and is_transition(s, kind, start) for s, kind in kinds]  # type: ignore[arg-type]
+    own = obs["start"] if "start" in obs.columns else pd.Series(pd.NaT, index=obs.index)
+    row_starts = [s.date() if isinstance(s, pd.Timestamp) and not pd.isna(s) else start for s in own]
+    obs["overgang"] = [bool(rs) and is_transition(s, kind, rs)  # type: ignore[arg-type]
+                       for (s, kind), rs in zip(kinds, row_starts, strict=True)]
 
 
 def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem]) -> tuple[pd.DataFrame | None, Path | None]:
@@ -301,6 +313,7 @@ def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem
 
     indicators = {i.id: i for i in project.indikatorer} if project else {}
     start = project.insatsstart if project else None
+    starts: dict[str, tuple[dt.date, int]] = {}  # unit -> (own start, first row that gave it)
     records: list[dict[str, Any]] = []
     seen: dict[tuple[str, str, str, str], int] = {}
     bad_rows = 0
@@ -375,6 +388,7 @@ def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem
             if antal is None or antal < 0:
                 problems.append(Problem(rel, f"antal '{show(cell(cells, 'antal'))}' är inget icke-negativt tal.", row=rownum,
                                         column="antal"))
+        _row_start(rel, rownum, cell(cells, "start"), unit, grp, starts, problems)
         if len(problems) > before:
             bad_rows += 1
             continue
@@ -390,7 +404,12 @@ def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem
     if not records:
         return None, path
     obs = pd.DataFrame.from_records(records)
-    obs["efter"] = obs["period_start"] >= pd.Timestamp(start) if start else False
+    if "start" not in col_index:
+        starts = _starts_file(project_dir, obs, problems)
+    elif (project_dir / STARTS_FILE).is_file():
+        problems.append(Problem(STARTS_FILE, f"både {STARTS_FILE} och kolumnen start i {rel} anger startdatum.",
+                                hint=f"Ange enheternas startdatum på ett ställe: ta bort {STARTS_FILE} eller kolumnen start."))
+    obs = _apply_starts(obs, starts, start)
     _mark_transitions(obs, start)
     if project and not bad_rows:
         for ind_id, sub in obs.groupby("indikator", sort=False):
@@ -411,6 +430,104 @@ def _outcomes(project_dir: Path, project: Project | None, problems: list[Problem
                 problems.append(Problem(rel, f"indikatorn '{ind}' i projekt.yaml har inga rader i utfall.",
                                         column="indikator", hint="Lägg till data eller ta bort indikatorn."))
     return obs, path
+
+
+# ---------------------------------------------------------------- own starts (staggered roll-outs)
+
+_START_HINT = ("Skriv enhetens första dag med insatsen, t.ex. 2019-08-15, eller perioden då den startar, t.ex. 2019-08; "
+               "lämna tomt för en enhet som aldrig får insatsen.")
+
+
+def _parse_start(text: str) -> dt.date | None:
+    parsed = parse_period(text)
+    return parsed[0] if parsed else None
+
+
+def _row_start(rel: str, rownum: int, raw: str, unit: str, grp: str | None,
+               starts: dict[str, tuple[dt.date, int]], problems: list[Problem]) -> dt.date | None:
+    """This row's own start (column ``start``), checked: a valid date, a unit, the insats group, one per unit."""
+    if not raw:
+        return None
+    day = _parse_start(raw)
+    if day is None:
+        problems.append(Problem(rel, f"startdatumet '{show(raw)}' är ogiltigt.", row=rownum, column="start",
+                                hint=_START_HINT))
+        return None
+    if not unit:
+        problems.append(Problem(rel, "raden har ett eget startdatum men ingen enhet.", row=rownum, column="enhet",
+                                hint="Ett eget startdatum gäller en enhet (en skola, ett område); fyll i kolumnen enhet."))
+        return None
+    if grp == "jämförelse":
+        problems.append(Problem(rel, f"enheten '{show(unit)}' är i jämförelsegruppen men har ett eget startdatum.",
+                                row=rownum, column="start",
+                                hint="Ange grupp insats för en enhet som får insatsen (den jämförs med andra tills den "
+                                "startar), eller lämna start tom för en enhet som aldrig får insatsen."))
+        return None
+    seen = starts.get(unit)
+    if seen is not None and seen[0] != day:
+        problems.append(Problem(rel, f"enheten '{show(unit)}' har startdatum {day.isoformat()} här men "
+                                f"{seen[0].isoformat()} på rad {seen[1]}.", row=rownum, column="start",
+                                hint="En enhet har ett enda startdatum; rätta den rad som är fel."))
+        return None
+    starts.setdefault(unit, (day, rownum))
+    return day
+
+
+def _starts_file(project_dir: Path, obs: pd.DataFrame, problems: list[Problem]) -> dict[str, tuple[dt.date, int]]:
+    """``starter.csv`` (``enhet;start``): each unit's own start, when utfall has no column start."""
+    path = project_dir / STARTS_FILE
+    if not path.is_file():
+        return {}
+    rel = path.name
+    try:
+        header, rows = read_table(path)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
+        reason = exc.message if isinstance(exc, UnreadableFile) else f"filen kan inte läsas ({type(exc).__name__})."
+        problems.append(Problem(rel, reason, hint="Spara filen som CSV (UTF-8, semikolonavgränsad) med kolumnerna "
+                                "enhet och start."))
+        return {}
+    cols = {fold(h): i for i, h in enumerate(header)}
+    missing = [c for c in ("enhet", "start") if c not in cols]
+    for c in missing:
+        problems.append(Problem(rel, f"kolumnen '{c}' saknas.", row=1, column=c,
+                                hint="Första raden ska vara enhet;start och sedan en rad per enhet som får insatsen."))
+    if missing:
+        return {}
+    groups = obs.groupby("enhet")["grupp"].agg(lambda g: set(g)).to_dict() if obs["enhet"].notna().any() else {}
+    starts: dict[str, tuple[dt.date, int]] = {}
+    for rownum, cells in rows:
+        unit = cells[cols["enhet"]].strip() if cols["enhet"] < len(cells) else ""
+        raw = cells[cols["start"]].strip() if cols["start"] < len(cells) else ""
+        if not unit:
+            problems.append(Problem(rel, "enhet saknas.", row=rownum, column="enhet",
+                                    hint="Skriv enheten exakt som i kolumnen enhet i utfall."))
+            continue
+        if unit not in groups:
+            problems.append(Problem(rel, f"enheten '{show(unit)}' finns inte i utfall.", row=rownum, column="enhet",
+                                    hint="Skriv enheten exakt som i kolumnen enhet i utfall, eller ta bort raden."))
+            continue
+        if unit in starts:
+            problems.append(Problem(rel, f"enheten '{show(unit)}' finns redan på rad {starts[unit][1]}.", row=rownum,
+                                    column="enhet", hint="Varje enhet får ett startdatum; ta bort dubbletten."))
+            continue
+        _row_start(rel, rownum, raw, unit, "jämförelse" if groups[unit] == {"jämförelse"} else "insats", starts,
+                   problems)
+    return starts
+
+
+def _apply_starts(obs: pd.DataFrame, starts: dict[str, tuple[dt.date, int]], insatsstart: dt.date | None) -> pd.DataFrame:
+    """Column ``start`` per row and ``efter`` from it.
+
+    Insats rows get their unit's own start, else the project's insatsstart; comparison rows
+    get none (never treated) and stay "efter" from insatsstart, as a comparison group does.
+    """
+    default = pd.Timestamp(insatsstart) if insatsstart else pd.NaT
+    own = pd.to_datetime(obs["enhet"].map({u: pd.Timestamp(s) for u, (s, _) in starts.items()}))
+    insats = obs["grupp"] == "insats"
+    obs["start"] = own.fillna(default).where(insats, pd.NaT)
+    common = obs["period_start"] >= default if insatsstart else pd.Series(False, index=obs.index)
+    obs["efter"] = (obs["period_start"] >= obs["start"]).where(insats, common).astype(bool)
+    return obs
 
 
 def load_project(project_dir: Path | str, slug: str | None = None, *, checks: Sequence[Check] = ()) -> LoadedProject:
@@ -435,6 +552,8 @@ def load_project(project_dir: Path | str, slug: str | None = None, *, checks: Se
     files = [project_dir / PROJECT_FILE]
     if outcome_path is not None:
         files.append(outcome_path)
+    if (project_dir / STARTS_FILE).is_file():
+        files.append(project_dir / STARTS_FILE)
     municipality, municipality_files = load_municipality(municipality_file(project_dir), problems)
     files += municipality_files
     if project is not None:

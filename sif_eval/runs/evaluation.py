@@ -14,6 +14,7 @@ from pathlib import Path
 from .. import paths
 from ..analysis import estimate as analysis
 from ..economics import api as economics
+from ..figures import designs as design_figures
 from ..figures import effects as figures
 from ..figures.economics import plot_cumulative, plot_tornado
 from ..inputs.project import LoadedProject
@@ -51,8 +52,13 @@ def analyse(loaded: LoadedProject, out_dir: Path | str, report_date: dt.date | s
                                          varningar=effect.varningar + tuple(decided.notes()))
             hidden = decided.hidden_cells
         fig_name = f"{ind.id}.png"
-        alt = figures.plot_effect(rows, effect, ind, fig_dir / fig_name, insatsstart=project.insatsstart,
-                                  hidden=hidden)
+        if effect.design == "stegvis" and effect.händelsetid:
+            alt = design_figures.plot_staggered(effect, ind, fig_dir / fig_name)
+        elif effect.design == "syntetisk" and effect.syntetisk_bana:
+            alt = design_figures.plot_synthetic(effect, ind, fig_dir / fig_name)
+        else:
+            alt = figures.plot_effect(rows, effect, ind, fig_dir / fig_name, insatsstart=project.insatsstart,
+                                      hidden=hidden)
         effect = dataclasses.replace(effect, figur=f"{paths.RUN_FIGURES}/{fig_name}", figur_alt=alt)
         es_name = f"{ind.id}_handelsestudie.png"
         es_alt = None if hidden else figures.plot_event_study(effect, fig_dir / es_name)  # per period: no hiding

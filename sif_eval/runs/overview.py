@@ -27,6 +27,8 @@ DESIGN_LABELS = {  # "design did" is what people (and a test) look for
     "före_efter": "före_efter (jämförelse före och efter)",
     "did": "did (skillnad-i-skillnader)",
     "its": "its (avbruten tidsserie)",
+    "stegvis": "stegvis (enheter som startar vid olika tidpunkter, Callaway–Sant'Anna)",
+    "syntetisk": "syntetisk (syntetisk kontroll med placebotest)",
     "its_kontrollerad": "its_kontrollerad (kontrollerad avbruten tidsserie)",
 }
 TYPE_NOTES = {"andel": "andel 0–1", "antal": "antal", "medelvärde": "medelvärde"}
