@@ -165,7 +165,7 @@ def test_one_treated_unit_among_many_gets_synthetic_control_not_did():
     assert e.p_värde == pytest.approx(rank / 21)
     sentence = texts.inference_sentence(e)
     assert ("Osäkerheten bygger på placebo i rummet: varje jämförelseenhet i tur och ordning som låtsad "
-            "insatsenhet (20 placebon).") in sentence
+            "insatsenhet (20\u00a0placebon).") in sentence
     assert "inte bli lägre än 1/21" in sentence
     assert "placebo i rummet" in planned_inference(obs, IND)
     # a forced did on the same data still runs with issue 14's randomisation

@@ -275,8 +275,8 @@ def planned_inference(obs: pd.DataFrame, indicator: Indicator) -> str:
         if not few_units(n_t, n_c):
             return prefix + f"Osäkerhet: klustrade standardfel per enhet ({n_t} och {n_c} enheter)."
         return prefix + (f"Osäkerhet: randomisering över enheterna (starttiderna lottas om mellan enheterna), "
-                         f"eftersom insatsgruppen har {sv.count_in_words(n_t, 'enhet', 'enheter')} och "
-                         f"jämförelsegruppen {sv.count_in_words(n_c, 'enhet', 'enheter')} (färre än {FEW_UNITS} i "
+                         f"eftersom insatsgruppen har {sv.count_words(n_t, 'enhet', 'enheter')} och "
+                         f"jämförelsegruppen {sv.count_words(n_c, 'enhet', 'enheter')} (färre än {FEW_UNITS} i "
                          "någon grupp).")
     if "enhet" not in obs.columns or not repeated_units(obs)[0]:
         return prefix + "Osäkerhet: robusta standardfel (ingen enhet är angiven som finns både före och efter)."

@@ -147,7 +147,7 @@ def estimate_staggered(obs: pd.DataFrame, comparison: Comparison = "aldrig_behan
 
 
 def _units(n: int) -> str:
-    return sv.count_in_words(n, "enhet", "enheter")
+    return sv.count_words(n, "enhet", "enheter")
 
 
 def _use_randomisation(fit: Fit, long: pd.DataFrame, control: str) -> None:

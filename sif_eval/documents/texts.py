@@ -429,7 +429,7 @@ def inference_sentence(effect: Effect) -> str:
         return ""
     what = _INFERENCE_TEXT.get(effect.inferens, effect.inferens)
     if effect.inferens == "placebo" and effect.permutationer:
-        what += f" ({sv.count_in_words(effect.permutationer, 'placebo', 'placebon', neuter=True)})"
+        what += f" ({sv.count_words(effect.permutationer, 'placebo', 'placebon', gender='ett')})"
     sentences = [f"Osäkerheten bygger på {what}."]
     if effect.inferens_skäl:
         sentences.append(effect.inferens_skäl)
