@@ -322,7 +322,8 @@ SOC_TREND = (0.0, 0.004, 0.012, 0.010, 0.018, 0.016, 0.024, 0.022)  # common, wi
 SOC_YAML = """\
 {header}#
 # Exempel på ett stegvis införande: skolsocialarbetare har införts på fyra skolor vid fyra olika
-# terminer (kolumnen start i utfall.csv anger varje elevs skolas start; tom i jämförelseskolorna).
+# terminer (kolumnen start i utfall.csv anger skolans start; tom i jämförelseskolorna). En rad per
+# skola och termin: skolans genomsnittliga frånvaro, och antal = antalet elever.
 # Med design: auto blir analysen stegvis (Callaway och Sant'Anna): varje skola jämförs med skolor
 # som inte har fått insatsen, och effekten får växa med tiden sedan start. Perioderna är terminer,
 # angivna med terminens startmånad: 2019-08 = HT 2019, 2020-01 = VT 2020.
@@ -340,12 +341,12 @@ beskrivning: >-
   arbetar i elevhälsan med elever och familjer där skolfrånvaron har sociala orsaker och
   samordnar stödet med socialtjänsten. Uppgifterna i utfall.csv är syntetiska och framtagna
   för att visa verktyget; de bygger inte på uppgifter om verkliga elever.
-datakälla: Frånvaro per elev och termin ur skolornas närvarosystem (pseudonymiserad)
+datakälla: Frånvaro per skola och termin ur skolornas närvarosystem (genomsnitt över eleverna)
 
 indikatorer:
   - id: franvaro
     namn: Genomsnittlig frånvaro (andel av undervisningstid)
-    typ: andel          # frånvarons andel av schemalagd tid, 0–1, per elev och termin
+    typ: andel          # frånvarons andel av schemalagd tid, 0–1, skolans genomsnitt per termin
     bättre: lägre
     effektmål: -0.02    # två procentenheter lägre frånvaro
     design: auto
@@ -359,27 +360,28 @@ def _soc_effect(school: str, e: int) -> float:
 
 def _socialarbetare(rng: np.random.Generator) -> tuple[str, bytes, dict[str, float]]:
     schools = list(SOC_SCHOOLS) + [f"Skola {chr(ord('E') + k)}" for k in range(SOC_COMPARISON_SCHOOLS)]
-    rows = ["indikator;grupp;period;enhet;start;värde"]
-    cells = []  # (school, e) of every treated pupil-term after the start, for the true overall effect
-    pupil = 0
+    # One row per school and term: the school's mean absence over its pupils, with antal = pupils. The
+    # intervention is given to schools, so schools are the units the inference must count (pupils in one
+    # school share the school's shocks; treating 360 pupils as independent would overstate precision).
+    rows = ["indikator;grupp;period;enhet;start;värde;antal"]
+    cells = []  # every treated school-term after the start, for the true overall effect
     for school in schools:
         level = rng.normal(0.09, 0.015) + (0.015 if school in SOC_SCHOOLS else 0.0)  # treated schools start higher
-        for _ in range(SOC_PUPILS):
-            pupil += 1
-            own = np.clip(rng.normal(level, 0.03), 0.02, None)
-            start = SOC_SCHOOLS.get(school, "")
-            g = SOC_PERIODS.index(start) if start else None
-            for k, period in enumerate(SOC_PERIODS):
-                e = k - g if g is not None else -1
-                tau = _soc_effect(school, e) if g is not None else 0.0
-                if g is not None and e >= 0:
-                    cells.append(tau)
-                y = float(np.clip(own + SOC_TREND[k] + tau + rng.normal(0, 0.012), 0.0, 1.0))
-                grp = "insats" if start else "jämförelse"
-                rows.append(f"franvaro;{grp};{period};E{pupil:04d};{start};{_comma(y, 3)}")
+        start = SOC_SCHOOLS.get(school, "")
+        g = SOC_PERIODS.index(start) if start else None
+        shock = rng.normal(0, 0.004, len(SOC_PERIODS))  # what the whole school shares in a term
+        pupils = np.array([np.clip(rng.normal(level, 0.03), 0.02, None) for _ in range(SOC_PUPILS)])
+        for k, period in enumerate(SOC_PERIODS):
+            e = k - g if g is not None else -1
+            tau = _soc_effect(school, e) if g is not None else 0.0
+            if g is not None and e >= 0:
+                cells.append(tau)
+            y = np.clip(pupils + SOC_TREND[k] + shock[k] + tau + rng.normal(0, 0.012, SOC_PUPILS), 0.0, 1.0)
+            grp = "insats" if start else "jämförelse"
+            rows.append(f"franvaro;{grp};{period};{school};{start};{_comma(float(np.mean(y)), 4)};{SOC_PUPILS}")
     csv = ("\n".join(rows) + "\n").encode("utf-8")
     yaml_text = SOC_YAML.format(header=HEADER_COMMENT.format(seed=SEED), insatsstart=SOC_INSATSSTART)
-    # The overall effect the staggered design targets: the mean over treated pupil-terms after the start
+    # The overall effect the staggered design targets: the mean over treated school-terms after the start
     # (equal cohort sizes, so each cohort's post-start terms weigh by how many there are).
     return yaml_text, csv, {"franvaro": float(np.mean(cells))}
 

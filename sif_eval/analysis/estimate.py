@@ -176,7 +176,7 @@ def _auto_unit_design(obs: pd.DataFrame, indicator: Indicator | None) -> tuple[D
         shown = ", ".join(starts[:6]) + (" …" if len(starts) > 6 else "")
         if problem is None:
             return "stegvis", (
-                f"Enheterna i insatsgruppen startar vid {len(starts)} olika tidpunkter ({shown}), därför används en "
+                f"Enheterna i insatsgruppen startar vid {sv.number_word(len(starts))} olika tidpunkter ({shown}), därför används en "
                 f"stegvis design där varje grupp som startar samtidigt jämförs med {COMPARISON_TEXT[comparison]}."
             )
         return None, f"Enheterna startar vid olika tidpunkter ({shown}), men {sv.lower_first(problem)}"
