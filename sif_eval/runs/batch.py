@@ -35,7 +35,7 @@ from ..inputs.fund import load_ledger
 from ..inputs.municipality import load_municipality_in
 from ..inputs.project import load_project
 from ..paths import PROJECT_FILE
-from . import archive, codearchive, lifecycle
+from . import archive, codearchive, lifecycle, warm
 from .consolidated import (
     CONSOLIDATED_DIR,
     RUN_DONE,
@@ -214,15 +214,18 @@ def run_task(task: Task, run: Callable[..., Any] | None = None) -> ProjectOutcom
     if slug == CONSOLIDATED_DIR:
         return ProjectOutcome(slug, RUN_FAILED, None, 0.0, f"Mappnamnet '{slug}' är reserverat för den samlade "
                               "utvärderingen (outputs/samlad/). Byt namn på projektmappen.")
+    kernel = warm.worker_kernel()  # this worker's kernel, warm from its previous project
     for attempt in (1, 2):
         try:
-            outcome = run(project_dir, outputs, task.report_date, extra_manifest={"batch": task.batch_id})
+            outcome = run(project_dir, outputs, task.report_date, extra_manifest={"batch": task.batch_id},
+                          kernel=kernel)
             return ProjectOutcome(slug, RUN_DONE, outcome.run_dir, time.perf_counter() - t0, task.note,
                                   attempts=attempt)
         except BaseException as exc:  # noqa: BLE001 - one project must never stop the others
             if isinstance(exc, KeyboardInterrupt):
                 raise
             if isinstance(exc, RunInterrupted) and _in_pool_worker:
+                warm.stop_all()  # os._exit skips atexit: the kernel goes first
                 os._exit(exc.exit_code)  # the run folder is marked; a stopped worker takes no further project
             if attempt == 1 and kernel_failed_to_start(exc):
                 continue
@@ -248,6 +251,12 @@ def _worker_init(parent: int) -> None:
     signal.signal(signal.SIGTERM, _worker_exit)
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(143)
+    warm.worker_kernel().start_in_background()  # ready by the time the first project has been validated
+
+
+def _prestart_kernel() -> None:
+    """On a Dask worker: start its kernel now, while the first task is on its way."""
+    warm.worker_kernel().start_in_background()
 
 
 def _worker_exit(signum: int, _frame: object) -> None:
@@ -305,6 +314,8 @@ def _dask_pool(address: str) -> Iterator[Callable[[list[Task]], Iterator[tuple[T
             raise RunFailed(f"Kunde inte ansluta till Dask-klustret på {address} ({exc}). Kontrollera adressen, "
                             "t.ex. tcp://10.0.0.5:8786, och att schemaläggaren är igång.") from exc
     try:
+        client.run(_prestart_kernel)
+
         def submit(tasks: list[Task]) -> Iterator[tuple[Task, Any]]:
             futures = {client.submit(run_task, t, pure=False, key=f"sif-eval-{Path(t.project_dir).name}-{t.batch_id}"): t
                        for t in tasks}

@@ -38,6 +38,7 @@ from ..model import Municipality, ProjectResult
 from ..paths import MUNICIPALITY_FILE, PROJECT_FILE
 from . import archive, lifecycle
 from .notebook import execute
+from .warm import WarmKernel
 
 CONSOLIDATED_DIR = "samlad"  # outputs/samlad/<år>/<run-id>/
 NOTEBOOK = "samlad_utvardering.ipynb"
@@ -438,12 +439,21 @@ def _archive_material(run_dir: Path, inputs_dir: Path, runs: list[ProjectRun], o
 def run_consolidated(inputs_dir: Path | str, outputs: Path | str | None, runs: list[ProjectRun],
                      year: int | None = None, report_date: dt.date | str | None = None, *,
                      templates: Path | None = None, progress: Callable[[str], None] | None = None,
-                     extra_manifest: dict[str, Any] | None = None) -> ConsolidatedOutcome:
+                     extra_manifest: dict[str, Any] | None = None,
+                     kernel: WarmKernel | None = None) -> ConsolidatedOutcome:
     """Archive the material, run the notebook with Papermill, render the three documents.
 
     The run folder is ``outputs/samlad/<år>/<run-id>/``; it is marked
-    ``misslyckad`` unless every step succeeded, like a project run.
+    ``misslyckad`` unless every step succeeded, like a project run.  Without a
+    ``kernel`` one starts now in the background and is stopped at the end.
     """
+    if kernel is None:
+        own = WarmKernel().start_in_background()
+        try:
+            return run_consolidated(inputs_dir, outputs, runs, year, report_date, templates=templates,
+                                    progress=progress, extra_manifest=extra_manifest, kernel=own)
+        finally:
+            own.shutdown()
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
     inputs_dir = Path(inputs_dir).resolve()
@@ -468,7 +478,7 @@ def run_consolidated(inputs_dir: Path | str, outputs: Path | str | None, runs: l
             execute(run_set.notebook(NOTEBOOK), run_dir / NOTEBOOK,
                     {"indatamapp": str(run_dir / paths.RUN_INPUTS), "projektkorningar": "",
                      "utdatamapp": str(run_dir), "år": year, "rapportdatum": report_date.isoformat()},
-                    run_dir, say=say)
+                    run_dir, kernel=kernel, say=say)
             data = json.loads((run_dir / paths.RESULT).read_text(encoding="utf-8"))
             say("Skapar de samlade dokumenten …")
             rendered = render_documents(data, run_dir, report_date, run_set, municipality)

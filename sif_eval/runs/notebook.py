@@ -1,8 +1,13 @@
 """The one Papermill executor: project runs, the consolidated run and reproduce all go through it.
 
-One timeout (``SIF_EVAL_NOTEBOOK_TIMEOUT``, read once in :mod:`sif_eval.settings`)
-and one retry policy: a kernel that never came up is started once more, since
-no cell has run yet; a cell that fails is never retried.
+Every notebook runs in a :class:`~sif_eval.runs.warm.WarmKernel`: a batch
+worker passes its own, kept between projects; otherwise a kernel is started
+here (or was started earlier in the background by the caller) and stopped
+afterwards.  Before each notebook the kernel is reset to a fresh kernel's
+state.  One timeout (``SIF_EVAL_NOTEBOOK_TIMEOUT``, read once in
+:mod:`sif_eval.settings`) and one retry policy: a kernel that never came up,
+died or timed out is replaced and the notebook run once more; a cell that
+raises is never retried.
 """
 
 from __future__ import annotations
@@ -13,11 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem, RunFailed
+from ..paths import KERNEL_NAME
 from ..settings import SETTINGS, TIMEOUT_ENV, Settings
-from .kernel import ensure_kernel
+from .warm import START_TIMEOUT_S, WarmKernel, engine_name
 
-START_TIMEOUT_S = 120
+__all__ = ["START_TIMEOUT_S", "execute", "kernel_failed_to_start", "kernel_trouble", "notebook_timeout"]
+
 _KERNEL_START = re.compile(r"Kernel didn't respond|Kernel died before replying|kernel_info|failed to start", re.I)
+_KERNEL_LOST = ("DeadKernelError", "CellTimeoutError", "KernelStartFailed")
 
 
 def notebook_timeout(settings: Settings = SETTINGS) -> int:
@@ -28,34 +36,55 @@ def notebook_timeout(settings: Settings = SETTINGS) -> int:
     return settings.notebook_timeout_s
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    e: BaseException | None = exc
+    while e is not None and e not in seen:
+        seen.append(e)
+        e = e.__cause__ or e.__context__
+    return seen
+
+
 def kernel_failed_to_start(exc: BaseException) -> bool:
-    """True when a Papermill run broke because the kernel never came up (worth one retry)."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if type(seen).__name__ == "DeadKernelError" or _KERNEL_START.search(str(seen)):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    """True when a run broke because the kernel never came up or died (worth one retry)."""
+    return any(type(e).__name__ in ("DeadKernelError", "KernelStartFailed") or _KERNEL_START.search(str(e))
+               for e in _chain(exc))
+
+
+def kernel_trouble(exc: BaseException) -> bool:
+    """The kernel, not the notebook, failed: it never came up, died, or a cell timed out."""
+    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        return False
+    return kernel_failed_to_start(exc) or any(type(e).__name__ in _KERNEL_LOST for e in _chain(exc))
 
 
 def execute(notebook: Path, out: Path, parameters: Mapping[str, Any], cwd: Path, *,
-            say: Callable[[str], None] = lambda _m: None, settings: Settings = SETTINGS) -> None:
-    """Run ``notebook`` on the pinned kernel into ``out``; raise :class:`RunFailed` naming the failed cell."""
+            kernel: WarmKernel | None = None, say: Callable[[str], None] = lambda _m: None,
+            settings: Settings = SETTINGS) -> None:
+    """Run ``notebook`` into ``out`` in ``kernel`` (or a kernel of its own); :class:`RunFailed` names the failed cell."""
     import papermill as pm
 
     timeout = notebook_timeout(settings)
-    kernel = ensure_kernel()
-    for attempt in (1, 2):
-        try:
-            pm.execute_notebook(str(notebook), str(out), parameters=dict(parameters), kernel_name=kernel,
-                                language="python", cwd=str(cwd), progress_bar=False, log_output=False,
-                                execution_timeout=timeout, start_timeout=START_TIMEOUT_S)
-            return
-        except pm.PapermillExecutionError as exc:
-            raise RunFailed(f"Anteckningsboken stoppade i cell {exc.cell_index}: {exc.ename}: {exc.evalue}. "
-                            f"Se {out}.", str(cwd)) from exc
-        except Exception as exc:
-            if attempt == 1 and kernel_failed_to_start(exc):
-                say("Kärnan startade inte; försöker en gång till …")
-                continue
-            raise
+    own = kernel is None
+    warm = WarmKernel().start_in_background() if kernel is None else kernel
+    engine = engine_name()
+    try:
+        for attempt in (1, 2):
+            try:
+                warm.reset(cwd)
+                pm.execute_notebook(str(notebook), str(out), parameters=dict(parameters), kernel_name=KERNEL_NAME,
+                                    engine_name=engine, warm=warm, language="python", progress_bar=False,
+                                    log_output=False, execution_timeout=timeout, start_timeout=START_TIMEOUT_S)
+                return
+            except pm.PapermillExecutionError as exc:
+                raise RunFailed(f"Anteckningsboken stoppade i cell {exc.cell_index}: {exc.ename}: {exc.evalue}. "
+                                f"Se {out}.", str(cwd)) from exc
+            except BaseException as exc:
+                warm.replace()  # stopped mid-notebook: its state is unknown, the next notebook gets a new one
+                if attempt == 1 and kernel_trouble(exc):
+                    say("Kärnan svarade inte eller dog; startar en ny och kör anteckningsboken en gång till …")
+                    continue
+                raise
+    finally:
+        if own:
+            warm.shutdown()

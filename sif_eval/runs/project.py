@@ -28,6 +28,7 @@ from ..model import ProjectResult
 from ..paths import PROJECT_FILE
 from . import archive, lifecycle
 from .notebook import execute, notebook_timeout
+from .warm import WarmKernel
 
 
 @dataclass(frozen=True)
@@ -90,15 +91,26 @@ def _validated_copies(loaded: LoadedProject, slug: str) -> Callable[[Path], dict
 def run_project(project_dir: Path | str, outputs: Path | str | None = None,
                 report_date: dt.date | str | None = None, *, templates: Path | None = None,
                 slug: str | None = None, notebook: Path | None = None, kind: str = "projekt",
-                extra_manifest: dict | None = None,
+                extra_manifest: dict | None = None, kernel: WarmKernel | None = None,
                 progress: Callable[[str], None] | None = None) -> RunOutcome:
     """Validate, execute the notebook with Papermill, render the documents, archive it all.
 
     ``templates`` is a folder laid out like the repository (``templates/``,
     ``notebooks/``, ``_quarto.yml``); by default the repository itself.  It is
     copied into the run folder first and everything is rendered from that copy.
+    ``kernel`` is a batch worker's warm kernel; without one, a kernel starts in
+    the background now, while the inputs are validated and archived, and is
+    stopped at the end.
     """
     t0 = time.perf_counter()
+    if kernel is None:
+        own = WarmKernel().start_in_background()
+        try:
+            return run_project(project_dir, outputs, report_date, templates=templates, slug=slug,
+                               notebook=notebook, kind=kind, extra_manifest=extra_manifest, kernel=own,
+                               progress=progress)
+        finally:
+            own.shutdown()
     say = progress or (lambda _msg: None)
     project_dir = Path(project_dir).resolve()
     outputs = Path(outputs).resolve() if outputs else paths.OUTPUTS
@@ -123,7 +135,7 @@ def run_project(project_dir: Path | str, outputs: Path | str | None = None,
             execute(nb_path, run_dir / paths.EXECUTED_NOTEBOOK,
                     {"projektmapp": str(run_dir / paths.RUN_INPUTS), "utdatamapp": str(run_dir),
                      "slug": loaded.project.slug, "rapportdatum": report_date.isoformat()},
-                    run_dir, say=say)
+                    run_dir, kernel=kernel, say=say)
             result = ProjectResult.from_dict(json.loads((run_dir / paths.RESULT).read_text(encoding="utf-8")))
             say("Skapar dokument …")
             rendered = render_reports(result, run_dir, report_date, run_set, loaded.municipality)

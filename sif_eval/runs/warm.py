@@ -1,0 +1,235 @@
+"""A Jupyter kernel started ahead of need and kept warm between notebooks.
+
+Starting a kernel and importing pandas, statsmodels, matplotlib and sif_eval in
+it costs more than a project's whole analysis.  So the kernel starts with those
+imports already made (``exec_lines``, while the caller validates and archives
+the inputs), and a batch worker keeps its kernel for every project it runs.
+Before each notebook :func:`sif_eval.runs.kernelstate.reset` empties the user
+namespace, restarts the execution count and restores settings, so an executed
+notebook is the record of its project alone.  A kernel that died or timed out
+is replaced (:meth:`WarmKernel.replace`); the executor retries once.
+
+Only the executor (:mod:`.notebook`) runs notebooks in it, through Papermill
+with an engine that hands nbclient this kernel instead of starting one.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from .kernel import ensure_kernel
+
+START_TIMEOUT_S = 120
+RESET_TIMEOUT_S = 60
+ENGINE = "sif-eval-varm"
+# What the notebooks import (their first code cell): paid once per kernel, before it answers.
+PRELOAD = (
+    "import numpy, pandas, scipy.stats, statsmodels.api, matplotlib",
+    "from IPython.display import Image, Markdown, display",
+    "import sif_eval.swedish, sif_eval.inputs.project, sif_eval.documents.texts, sif_eval.documents.economy_text",
+    "import sif_eval.runs.evaluation, sif_eval.runs.consolidated",
+    "import sif_eval.runs.kernelstate as _k; _k.snapshot()",
+)
+
+
+class KernelStartFailed(RuntimeError):
+    """The kernel never answered (worth one more start: no cell has run)."""
+
+
+class WarmKernel:
+    """One kernel process for many notebooks, one at a time; started in the background on request."""
+
+    def __init__(self, preload: tuple[str, ...] = PRELOAD, start_timeout: float = START_TIMEOUT_S) -> None:
+        self.preload = preload
+        self.start_timeout = start_timeout
+        self.km: Any = None
+        self.notebooks = 0  # notebooks run in the current kernel process
+        self.starts = 0  # kernel processes started (a replacement counts)
+        self.start_seconds: list[float] = []
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._lock = threading.Lock()
+        self.pid_owner = os.getpid()
+
+    # ------------------------------------------------------------ starting
+
+    def start_in_background(self) -> WarmKernel:
+        """Begin starting the kernel in a thread; :meth:`manager` waits for it."""
+        with self._lock:
+            if self.km is None and self._thread is None:
+                self._error = None
+                self._thread = threading.Thread(target=self._start_quietly, name="sif-eval-kärna", daemon=True)
+                self._thread.start()
+        return self
+
+    def _start_quietly(self) -> None:
+        try:
+            self._start()
+        except BaseException as exc:  # noqa: BLE001 - handed to the thread that needs the kernel
+            self._error = exc
+
+    def _start(self) -> None:
+        from jupyter_client.manager import KernelManager
+
+        t0 = time.perf_counter()
+        km = KernelManager(kernel_name=ensure_kernel())
+        # nbclient's polling needs an asynchronous client; the manager itself is used from any thread.
+        km.client_class = "jupyter_client.asynchronous.AsyncKernelClient"
+        km.start_kernel(extra_arguments=[f"--IPKernelApp.exec_lines={json.dumps(list(self.preload))}",
+                                         "--HistoryManager.hist_file=:memory:"])
+        try:
+            _wait_ready(km, self.start_timeout)
+        except BaseException:
+            _shutdown(km)
+            raise
+        self.km = km
+        self.notebooks = 0
+        self.starts += 1
+        self.start_seconds.append(time.perf_counter() - t0)
+        _LIVE.add(self)
+
+    def manager(self) -> Any:
+        """The running kernel's manager: waits for a background start, starts one if there is none."""
+        thread = self._thread
+        if thread is not None:
+            thread.join()
+            self._thread = None
+            if self._error is not None:
+                error, self._error = self._error, None
+                raise error
+        if self.km is None or not self.km.is_alive():
+            self.replace()
+            self._start()
+        return self.km
+
+    # ------------------------------------------------------------ between notebooks
+
+    def reset(self, cwd: Path | str) -> None:
+        """Make the kernel's state a fresh kernel's and enter ``cwd`` (see :mod:`.kernelstate`)."""
+        km = self.manager()
+        code = f"__import__('sif_eval.runs.kernelstate', fromlist=['reset']).reset({str(cwd)!r})"
+        _run_silently(km, code, RESET_TIMEOUT_S)
+        self.notebooks += 1
+
+    def replace(self) -> None:
+        """Stop this kernel process (if any); the next :meth:`manager` starts a new one."""
+        thread = self._thread
+        if thread is not None:
+            thread.join()
+            self._thread = None
+            self._error = None
+        km, self.km = self.km, None
+        if km is not None:
+            _shutdown(km)
+        _LIVE.discard(self)
+
+    def shutdown(self) -> None:
+        self.replace()
+
+
+def _wait_ready(km: Any, timeout: float) -> None:
+    """Wait until the kernel answers kernel_info (its preloaded imports are done by then)."""
+    kc = km.blocking_client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=timeout)
+    except RuntimeError as exc:
+        raise KernelStartFailed(f"Kernel didn't respond in {timeout:.0f} seconds ({exc})") from exc
+    finally:
+        kc.stop_channels()
+
+
+def _run_silently(km: Any, code: str, timeout: float) -> None:
+    """Run ``code`` without history or output; RuntimeError with the kernel's error if it fails."""
+    kc = km.blocking_client()
+    kc.start_channels()
+    try:
+        msg_id = kc.execute(code, silent=True, store_history=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"Kernel didn't respond in {timeout:.0f} seconds (återställningen)")
+            reply = kc.get_shell_msg(timeout=remaining)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise RuntimeError(f"Kärnan kunde inte återställas: {content.get('ename')}: {content.get('evalue')}")
+    finally:
+        kc.stop_channels()
+
+
+def _shutdown(km: Any) -> None:
+    try:
+        km.shutdown_kernel(now=True)
+    except Exception:  # noqa: BLE001 - a kernel already gone is what we wanted
+        pass
+    try:
+        km.cleanup_resources()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def engine_name() -> str:
+    """Register (once) and name the Papermill engine that runs a notebook in a :class:`WarmKernel`.
+
+    It is Papermill's own nbclient engine, except that nbclient gets the warm
+    kernel's manager (so it neither starts nor stops a kernel) and the client
+    it opened is closed after the notebook, so a long batch leaks no sockets.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    if ENGINE in papermill_engines._engines:
+        return ENGINE
+
+    class WarmEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
+                                     stdout_file: Any = None, stderr_file: Any = None, start_timeout: int = 60,
+                                     execution_timeout: int | None = None, warm: WarmKernel | None = None,
+                                     **kwargs: Any) -> Any:
+            if warm is None:
+                raise ValueError("the warm engine needs warm=WarmKernel")
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            client = PapermillNotebookClient(nb_man, km=warm.manager(), **merge_kwargs(
+                kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
+                log=logger, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file))
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register(ENGINE, WarmEngine)
+    return ENGINE
+
+
+_LIVE: set[WarmKernel] = set()
+
+
+@atexit.register
+def stop_all() -> None:
+    """No kernel outlives the process that started it (the kernel's parent poller is the fallback)."""
+    for kernel in list(_LIVE):
+        kernel.replace()
+
+
+_WORKER_KERNEL: WarmKernel | None = None
+
+
+def worker_kernel() -> WarmKernel:
+    """This process's kernel for batch projects, kept between tasks (pool and Dask workers alike)."""
+    global _WORKER_KERNEL
+    if _WORKER_KERNEL is None or _WORKER_KERNEL.pid_owner != os.getpid():
+        _WORKER_KERNEL = WarmKernel()
+    return _WORKER_KERNEL
