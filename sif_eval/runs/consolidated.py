@@ -479,6 +479,7 @@ def run_consolidated(inputs_dir: Path | str, outputs: Path | str | None, runs: l
                     {"indatamapp": str(run_dir / paths.RUN_INPUTS), "projektkorningar": "",
                      "utdatamapp": str(run_dir), "år": year, "rapportdatum": report_date.isoformat()},
                     run_dir, kernel=kernel, say=say)
+            manifest.update(kärna=kernel.record())
             data = json.loads((run_dir / paths.RESULT).read_text(encoding="utf-8"))
             say("Skapar de samlade dokumenten …")
             rendered = render_documents(data, run_dir, report_date, run_set, municipality)

@@ -136,6 +136,7 @@ def run_project(project_dir: Path | str, outputs: Path | str | None = None,
                     {"projektmapp": str(run_dir / paths.RUN_INPUTS), "utdatamapp": str(run_dir),
                      "slug": loaded.project.slug, "rapportdatum": report_date.isoformat()},
                     run_dir, kernel=kernel, say=say)
+            manifest.update(kärna=kernel.record())
             result = ProjectResult.from_dict(json.loads((run_dir / paths.RESULT).read_text(encoding="utf-8")))
             say("Skapar dokument …")
             rendered = render_reports(result, run_dir, report_date, run_set, loaded.municipality)

@@ -117,6 +117,10 @@ class WarmKernel:
         _run_silently(km, code, RESET_TIMEOUT_S)
         self.notebooks += 1
 
+    def record(self) -> dict[str, int]:
+        """For the manifest: which notebook this was in its kernel process (1 = a fresh kernel)."""
+        return {"anteckningsbok_i_kärnan": self.notebooks, "kärnstarter": self.starts}
+
     def replace(self) -> None:
         """Stop this kernel process (if any); the next :meth:`manager` starts a new one."""
         thread = self._thread
