@@ -328,10 +328,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  {doc}", file=sys.stderr)
             print(done.run_dir)
             return 0
-        from .runs.project import run_project
+        from .runs.warm import WarmKernel
 
-        outcome = run_project(args.projekt, args.outputs, args.rapportdatum,
-                              progress=lambda msg: print(msg, file=sys.stderr))
+        # The kernel (and its imports of pandas, statsmodels, matplotlib) starts first, beside this
+        # process's own imports and the validation of the inputs; an input error stops it again.
+        kernel = WarmKernel().start_in_background()
+        try:
+            from .runs.project import run_project
+
+            outcome = run_project(args.projekt, args.outputs, args.rapportdatum, kernel=kernel,
+                                  progress=lambda msg: print(msg, file=sys.stderr))
+        finally:
+            kernel.shutdown()
         print("Dokument:", file=sys.stderr)
         for doc in outcome.documents:
             print(f"  {doc}", file=sys.stderr)

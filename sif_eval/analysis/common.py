@@ -12,9 +12,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .. import swedish
+from ..lazy import LazyModule
+
+stats = LazyModule("scipy.stats")
 
 # Guardrails: below these, no inference is reported (descriptive only).
 MIN_CELL = 5  # observations (rows, or pairs) per before/after x group cell

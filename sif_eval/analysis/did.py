@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..lazy import LazyModule
 from .common import (
     FEW_CLUSTERS,
     INSATS,
@@ -48,6 +48,8 @@ from .common import (
     weights_note,
 )
 from .inference import add_wild_bootstrap, cluster_reason, few_units, use_randomisation
+
+stats = LazyModule("scipy.stats")
 
 MAX_PERIOD_DUMMIES = 60  # more periods than this: absorb periods too, and skip the event study
 MAP_TOL = 1e-12

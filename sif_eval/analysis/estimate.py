@@ -18,6 +18,7 @@ import pandas as pd
 
 from .. import swedish as sv
 from ..errors import Problem
+from ..lazy import LazyModule
 from ..model import Design, Effect, Indicator, TransitionRule
 from ..paths import PROJECT_FILE
 from .before_after import estimate_before_after
@@ -44,6 +45,8 @@ from .synthetic_design import (
     single_treated,
     synthetic_problem,
 )
+
+stats = LazyModule("scipy.stats")
 
 DESIGN_NAMES = {
     "före_efter": "en jämförelse före och efter",

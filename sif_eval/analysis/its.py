@@ -40,8 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
+from ..lazy import LazyModule
 from .common import (
     INSATS,
     ITS_GOOD_PERIODS,
@@ -54,6 +54,8 @@ from .common import (
     weights_note,
 )
 from .randomization import REL_TIE
+
+sm = LazyModule("statsmodels.api")
 
 SEASONAL_MIN_MONTHS = 24
 PERIODS_PER_YEAR = {"år": 1, "läsår": 1, "termin": 2, "kvartal": 4, "månad": 12}  # days otherwise

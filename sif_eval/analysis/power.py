@@ -38,10 +38,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..lazy import LazyModule
 from .common import ALPHA, FEW_UNITS
 from .inference import ri_min_p
+
+stats = LazyModule("scipy.stats")
 
 __all__ = ["NoiseModel", "PlannedDesign", "Detectable", "noise_from_history", "minimum_detectable_effect",
            "analytic_mde", "did_variance", "SimulatedTests", "POWER", "DEFAULT_SIMULATIONS", "POWER_SEED"]

@@ -16,9 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse, stats
 
+from ..lazy import LazyModule
 from .randomization import DEFAULT_SEED, absorber, as_codes
+
+sparse = LazyModule("scipy.sparse")
+stats = LazyModule("scipy.stats")
 
 WEBB_WEIGHTS = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
 WEBB_FEW_CLUSTERS = 12  # below this many clusters "auto" uses Webb's six-point weights
