@@ -46,7 +46,35 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+_INSTALLED: dict[str, tuple[tuple[tuple[str, int], ...], dict[str, str]]] = {}
+
+
+def _installation() -> tuple[tuple[str, int], ...]:
+    """The import path's folders and their modification times: an install or uninstall changes one of them."""
+    stamp = []
+    for entry in sys.path:
+        try:
+            stamp.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            continue
+    return tuple(stamp)
+
+
+def _cached(name: str, compute: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """``compute()`` once per process while the installation is unchanged (a batch worker asks per project)."""
+    stamp = _installation()
+    hit = _INSTALLED.get(name)
+    if hit is None or hit[0] != stamp:
+        hit = _INSTALLED[name] = (stamp, compute())
+    return dict(hit[1])
+
+
 def package_versions() -> dict[str, str]:
+    """Python's and the key packages' versions, pandoc's too."""
+    return _cached("versioner", _package_versions)
+
+
+def _package_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in KEY_PACKAGES:
         try:
@@ -192,6 +220,10 @@ def copy_templates(source: paths.TemplateSet, run_dir: Path) -> tuple[paths.Temp
 
 def environment_lock() -> dict[str, str]:
     """Every installed distribution and its version: enough to rebuild the environment."""
+    return _cached("miljö", _environment_lock)
+
+
+def _environment_lock() -> dict[str, str]:
     from importlib.metadata import distributions
 
     found: dict[str, str] = {}

@@ -375,69 +375,79 @@ def run_batch(inputs_dir: Path | str, outputs: Path | str | None = None, year: i
     bar, say = _progress(len(tasks), progress)
     done: dict[str, ProjectOutcome] = {}
     interrupted: int | None = None
-    with lifecycle.interruptible() as interruption:
-        try:
-            # Reuse is decided here, before any worker starts: an unchanged batch never starts a pool.
-            to_run = []
-            for task in tasks:
-                for gone in archive.abandoned_runs(outputs / Path(task.project_dir).name):
-                    say(f"{gone.parent.name}: körningen {gone.name} står som pågår men processen finns inte "
-                        "längre: avbruten.")
-                settled = None if force else _triage(Path(task.project_dir), outputs, code)
-                if settled is None or isinstance(settled, str):
-                    to_run.append(dataclasses.replace(task, note=settled or ""))
-                    if settled:
-                        say(f"{Path(task.project_dir).name}: {settled}")
-                    continue
-                done[settled.slug] = settled
-                if bar is not None:
-                    bar.update(1)
-                say(_line(settled))
-            if to_run:
-                pool = _dask_pool(dask) if dask else _local_pool(max(1, min(workers or os.cpu_count() or 1,
-                                                                            len(to_run))))
-                with pool as submit:
-                    for task, fut in submit(to_run):
-                        slug = Path(task.project_dir).name
-                        try:
-                            outcome = fut.result()
-                        except Exception as exc:  # noqa: BLE001 - a dead worker fails its project only
-                            outcome = ProjectOutcome(slug, RUN_FAILED, None, 0.0,
-                                                     f"Arbetsprocessen avbröts: {_reason(exc)}")
-                        done[slug] = outcome
-                        if bar is not None:
-                            bar.update(1)
-                        say(_line(outcome))
-        except (RunInterrupted, KeyboardInterrupt) as exc:
-            interrupted = interruption.signum or getattr(exc, "signum", None) or int(signal.SIGINT)
-        finally:
-            if bar is not None:
-                bar.close()
-    if interrupted:
-        for task in tasks:
-            slug = Path(task.project_dir).name
-            if slug not in done:
-                done[slug] = ProjectOutcome(slug, RUN_ABORTED, None, 0.0, "batchen avbröts innan projektet blev klart")
-        return BatchOutcome(projects=tuple(done[Path(t.project_dir).name] for t in tasks), consolidated=None,
-                            documents=(), seconds=time.perf_counter() - t0, interrupted=int(interrupted))
-    ordered = tuple(done[Path(t.project_dir).name] for t in tasks)
-    runs = [ProjectRun(slug=p.slug, status=p.status, run_id=p.run_dir.name if p.run_dir else None,
-                       körning=f"{p.slug}/{p.run_dir.name}" if p.run_dir and p.status != RUN_FAILED else None,
-                       skäl=p.reason if p.status == RUN_FAILED else "") for p in ordered]
-    say("Samlad utvärdering …")
+    final_kernel = warm.WarmKernel()  # for the consolidated notebook; started while the last projects run
     try:
-        outcome = run_consolidated(inputs_dir, outputs, runs, year, report_date, progress=say,
-                                   extra_manifest={"batch": batch_id, "tvingad": force})
-        consolidated, docs, error = outcome.run_dir, outcome.documents, None
-    except RunInterrupted as exc:
-        return BatchOutcome(projects=ordered, consolidated=Path(exc.run_dir) if exc.run_dir else None, documents=(),
-                            seconds=time.perf_counter() - t0, consolidated_error=_reason(exc),
-                            interrupted=exc.signum)
-    except SifEvalError as exc:  # a failed notebook, or outputs/samlad unusable: the summary says which
-        consolidated = Path(exc.run_dir) if isinstance(exc, RunFailed) and exc.run_dir else None
-        docs, error = (), _reason(exc)
-    return BatchOutcome(projects=ordered, consolidated=consolidated, documents=docs,
-                        seconds=time.perf_counter() - t0, consolidated_error=error)
+        with lifecycle.interruptible() as interruption:
+            try:
+                # Reuse is decided here, before any worker starts: an unchanged batch never starts a pool.
+                to_run = []
+                for task in tasks:
+                    for gone in archive.abandoned_runs(outputs / Path(task.project_dir).name):
+                        say(f"{gone.parent.name}: körningen {gone.name} står som pågår men processen finns inte "
+                            "längre: avbruten.")
+                    settled = None if force else _triage(Path(task.project_dir), outputs, code)
+                    if settled is None or isinstance(settled, str):
+                        to_run.append(dataclasses.replace(task, note=settled or ""))
+                        if settled:
+                            say(f"{Path(task.project_dir).name}: {settled}")
+                        continue
+                    done[settled.slug] = settled
+                    if bar is not None:
+                        bar.update(1)
+                    say(_line(settled))
+                n_workers = LOCAL_DASK_WORKERS if dask == "local" else max(1, min(workers or os.cpu_count() or 1,
+                                                                                     len(to_run) or 1))
+                if len(to_run) <= n_workers:
+                    final_kernel.start_in_background()
+                if to_run:
+                    pool = _dask_pool(dask) if dask else _local_pool(n_workers)
+                    with pool as submit:
+                        for finished, (task, fut) in enumerate(submit(to_run), start=1):
+                            if len(to_run) - finished <= n_workers:  # the last round: warm the consolidated run's kernel
+                                final_kernel.start_in_background()
+                            slug = Path(task.project_dir).name
+                            try:
+                                outcome = fut.result()
+                            except Exception as exc:  # noqa: BLE001 - a dead worker fails its project only
+                                outcome = ProjectOutcome(slug, RUN_FAILED, None, 0.0,
+                                                         f"Arbetsprocessen avbröts: {_reason(exc)}")
+                            done[slug] = outcome
+                            if bar is not None:
+                                bar.update(1)
+                            say(_line(outcome))
+            except (RunInterrupted, KeyboardInterrupt) as exc:
+                interrupted = interruption.signum or getattr(exc, "signum", None) or int(signal.SIGINT)
+            finally:
+                if bar is not None:
+                    bar.close()
+        if interrupted:
+            for task in tasks:
+                slug = Path(task.project_dir).name
+                if slug not in done:
+                    done[slug] = ProjectOutcome(slug, RUN_ABORTED, None, 0.0, "batchen avbröts innan projektet blev klart")
+            return BatchOutcome(projects=tuple(done[Path(t.project_dir).name] for t in tasks), consolidated=None,
+                                documents=(), seconds=time.perf_counter() - t0, interrupted=int(interrupted))
+        ordered = tuple(done[Path(t.project_dir).name] for t in tasks)
+        runs = [ProjectRun(slug=p.slug, status=p.status, run_id=p.run_dir.name if p.run_dir else None,
+                           körning=f"{p.slug}/{p.run_dir.name}" if p.run_dir and p.status != RUN_FAILED else None,
+                           skäl=p.reason if p.status == RUN_FAILED else "") for p in ordered]
+        say("Samlad utvärdering …")
+        try:
+            outcome = run_consolidated(inputs_dir, outputs, runs, year, report_date, progress=say,
+                                       extra_manifest={"batch": batch_id, "tvingad": force},
+                                       kernel=final_kernel.start_in_background())
+            consolidated, docs, error = outcome.run_dir, outcome.documents, None
+        except RunInterrupted as exc:
+            return BatchOutcome(projects=ordered, consolidated=Path(exc.run_dir) if exc.run_dir else None, documents=(),
+                                seconds=time.perf_counter() - t0, consolidated_error=_reason(exc),
+                                interrupted=exc.signum)
+        except SifEvalError as exc:  # a failed notebook, or outputs/samlad unusable: the summary says which
+            consolidated = Path(exc.run_dir) if isinstance(exc, RunFailed) and exc.run_dir else None
+            docs, error = (), _reason(exc)
+        return BatchOutcome(projects=ordered, consolidated=consolidated, documents=docs,
+                            seconds=time.perf_counter() - t0, consolidated_error=error)
+    finally:
+        final_kernel.shutdown()
 
 
 def latest_consolidated(outputs: Path, year: int) -> Path | None:

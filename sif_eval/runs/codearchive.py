@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import re
 import subprocess
 import zipfile
@@ -69,10 +70,24 @@ def _record_hash(data: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
-def build_wheel(dest_dir: Path, version: str = __version__, package_dir: Path = paths.PACKAGE_DIR) -> Path:
-    """Write the running package as a pure-Python wheel into ``dest_dir``; same code, same bytes."""
+_WHEELS: dict[tuple[str, str, tuple[tuple[str, str], ...]], bytes] = {}  # one build per process and source
+
+
+def wheel_bytes(version: str = __version__, package_dir: Path = paths.PACKAGE_DIR) -> bytes:
+    """The running package as a pure-Python wheel; same code, same bytes.
+
+    Built once per process for each state of the source (its SHA-256 sums are
+    the key), so a batch worker writes the same bytes into every run folder
+    without zipping the package again.
+    """
+    files = package_files(package_dir)
+    contents = {rel: f.read_bytes() for rel, f in files.items()}
+    key = (version, str(package_dir), tuple((rel, _sha256(data)) for rel, data in contents.items()))
+    cached = _WHEELS.get(key)
+    if cached is not None:
+        return cached
     dist_info = f"sif_eval-{re.sub(r'[^A-Za-z0-9.+]', '_', version)}.dist-info"
-    entries: list[tuple[str, bytes]] = [(rel, f.read_bytes()) for rel, f in package_files(package_dir).items()]
+    entries: list[tuple[str, bytes]] = list(contents.items())
     entries.append((f"{dist_info}/METADATA",
                     f"Metadata-Version: 2.1\nName: sif-eval\nVersion: {version}\n"
                     "Summary: sif-eval as archived by a run\n".encode()))
@@ -81,14 +96,23 @@ def build_wheel(dest_dir: Path, version: str = __version__, package_dir: Path = 
     entries.append((f"{dist_info}/entry_points.txt", b"[console_scripts]\nsif-eval = sif_eval.cli:main\n"))
     record = "".join(f"{name},{_record_hash(data)},{len(data)}\n" for name, data in entries)
     entries.append((f"{dist_info}/RECORD", (record + f"{dist_info}/RECORD,,\n").encode()))
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    wheel = dest_dir / _wheel_name(version)
-    with zipfile.ZipFile(wheel, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in entries:
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             zf.writestr(info, data)
+    _WHEELS.clear()  # only the current source is worth keeping
+    _WHEELS[key] = buffer.getvalue()
+    return _WHEELS[key]
+
+
+def build_wheel(dest_dir: Path, version: str = __version__, package_dir: Path = paths.PACKAGE_DIR) -> Path:
+    """Write the running package as a pure-Python wheel into ``dest_dir``; same code, same bytes."""
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    wheel = dest_dir / _wheel_name(version)
+    wheel.write_bytes(wheel_bytes(version, package_dir))
     return wheel
 
 

@@ -29,6 +29,11 @@ def snapshot() -> None:
     _BASELINE["path"] = list(sys.path)
 
 
+def enter(cwd: str) -> None:
+    """Only enter ``cwd``: the rest was done by :func:`reset` right after the previous notebook."""
+    os.chdir(cwd)
+
+
 def reset(cwd: str) -> None:
     """Empty the user namespace, restart the execution count at 1, restore settings, enter ``cwd``.
 

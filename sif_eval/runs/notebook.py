@@ -72,9 +72,13 @@ def execute(notebook: Path, out: Path, parameters: Mapping[str, Any], cwd: Path,
         for attempt in (1, 2):
             try:
                 warm.reset(cwd)
+                # The notebook is written once at the end (or on failure), not after every cell.
                 pm.execute_notebook(str(notebook), str(out), parameters=dict(parameters), kernel_name=KERNEL_NAME,
-                                    engine_name=engine, warm=warm, language="python", progress_bar=False,
-                                    log_output=False, execution_timeout=timeout, start_timeout=START_TIMEOUT_S)
+                                    engine_name=engine, warm=warm, record=str(out), language="python",
+                                    progress_bar=False, log_output=False, execution_timeout=timeout,
+                                    start_timeout=START_TIMEOUT_S, request_save_on_cell_execute=False)
+                if not own:
+                    warm.clean_up()  # the next project's reset runs while this one's documents are made
                 return
             except pm.PapermillExecutionError as exc:
                 raise RunFailed(f"Anteckningsboken stoppade i cell {exc.cell_index}: {exc.ename}: {exc.evalue}. "

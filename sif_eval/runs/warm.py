@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import queue
 import threading
 import time
 from pathlib import Path
@@ -56,6 +57,9 @@ class WarmKernel:
         self._error: BaseException | None = None
         self._lock = threading.Lock()
         self.pid_owner = os.getpid()
+        self._cleaned = False  # clean_up() sent the reset after the last notebook
+        self._kc: Any = None
+        self._kc_for: Any = None
 
     # ------------------------------------------------------------ starting
 
@@ -89,6 +93,7 @@ class WarmKernel:
             _shutdown(km)
             raise
         self.km = km
+        self._cleaned = False
         self.notebooks = 0
         self.starts += 1
         self.start_seconds.append(time.perf_counter() - t0)
@@ -111,11 +116,41 @@ class WarmKernel:
     # ------------------------------------------------------------ between notebooks
 
     def reset(self, cwd: Path | str) -> None:
-        """Make the kernel's state a fresh kernel's and enter ``cwd`` (see :mod:`.kernelstate`)."""
+        """Make the kernel's state a fresh kernel's and enter ``cwd`` (see :mod:`.kernelstate`).
+
+        When :meth:`clean_up` already reset the kernel after the previous
+        notebook, only the folder is left to change; the kernel answers this
+        request after the clean-up, so waiting for it waits for both.
+        """
         km = self.manager()
-        code = f"__import__('sif_eval.runs.kernelstate', fromlist=['reset']).reset({str(cwd)!r})"
-        _run_silently(km, code, RESET_TIMEOUT_S)
+        step = "enter" if self._cleaned else "reset"
+        code = f"__import__('sif_eval.runs.kernelstate', fromlist=['{step}']).{step}({str(cwd)!r})"
+        self._cleaned = False
+        _run_silently(self._client(km), code, RESET_TIMEOUT_S)
         self.notebooks += 1
+
+    def clean_up(self) -> None:
+        """Start the reset now, right after a notebook, without waiting: it runs while the caller renders."""
+        km = self.km
+        if km is None:
+            return
+        self._client(km).execute("__import__('sif_eval.runs.kernelstate', fromlist=['reset']).reset('.')",
+                                 silent=True, store_history=False)
+        self._cleaned = True
+
+    def _client(self, km: Any) -> Any:
+        """One shell-only client per kernel process for the resets (a client per call would churn sockets)."""
+        if self._kc is None or self._kc_for is not km:
+            self._close_client()
+            kc = km.blocking_client()
+            kc.start_channels(iopub=False, stdin=False, hb=False, control=False)
+            self._kc, self._kc_for = kc, km
+        return self._kc
+
+    def _close_client(self) -> None:
+        kc, self._kc, self._kc_for = self._kc, None, None
+        if kc is not None:
+            kc.stop_channels()
 
     def record(self) -> dict[str, int]:
         """For the manifest: which notebook this was in its kernel process (1 = a fresh kernel)."""
@@ -128,6 +163,7 @@ class WarmKernel:
             thread.join()
             self._thread = None
             self._error = None
+        self._close_client()
         km, self.km = self.km, None
         if km is not None:
             _shutdown(km)
@@ -149,25 +185,26 @@ def _wait_ready(km: Any, timeout: float) -> None:
         kc.stop_channels()
 
 
-def _run_silently(km: Any, code: str, timeout: float) -> None:
-    """Run ``code`` without history or output; RuntimeError with the kernel's error if it fails."""
-    kc = km.blocking_client()
-    kc.start_channels()
-    try:
-        msg_id = kc.execute(code, silent=True, store_history=False)
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"Kernel didn't respond in {timeout:.0f} seconds (återställningen)")
+def _run_silently(kc: Any, code: str, timeout: float) -> None:
+    """Run ``code`` without history or output; wait for its reply (earlier replies are passed over)."""
+    msg_id = kc.execute(code, silent=True, store_history=False)
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"Kernel didn't respond in {timeout:.0f} seconds (återställningen)")
+        try:
             reply = kc.get_shell_msg(timeout=remaining)
-            if reply["parent_header"].get("msg_id") == msg_id:
-                break
-        content = reply["content"]
-        if content.get("status") != "ok":
-            raise RuntimeError(f"Kärnan kunde inte återställas: {content.get('ename')}: {content.get('evalue')}")
-    finally:
-        kc.stop_channels()
+        except queue.Empty:
+            continue
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
+        if reply["content"].get("status") != "ok":  # the clean-up sent after the previous notebook failed
+            raise RuntimeError(f"Kärnan kunde inte återställas: {reply['content'].get('ename')}: "
+                               f"{reply['content'].get('evalue')}")
+    content = reply["content"]
+    if content.get("status") != "ok":
+        raise RuntimeError(f"Kärnan kunde inte återställas: {content.get('ename')}: {content.get('evalue')}")
 
 
 def _shutdown(km: Any) -> None:
@@ -190,6 +227,7 @@ def engine_name() -> str:
     """
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.iorw import write_ipynb
     from papermill.log import logger
     from papermill.utils import merge_kwargs, remove_args
 
@@ -201,7 +239,7 @@ def engine_name() -> str:
         def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
                                      stdout_file: Any = None, stderr_file: Any = None, start_timeout: int = 60,
                                      execution_timeout: int | None = None, warm: WarmKernel | None = None,
-                                     **kwargs: Any) -> Any:
+                                     record: str | None = None, **kwargs: Any) -> Any:
             if warm is None:
                 raise ValueError("the warm engine needs warm=WarmKernel")
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
@@ -210,6 +248,15 @@ def engine_name() -> str:
                 log=logger, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file))
             try:
                 return client.execute()
+            except BaseException:
+                # Papermill writes the notebook when it finishes or a cell raises; a kernel that died or
+                # timed out would leave none, so the cells that ran are written here.
+                if record:
+                    try:
+                        write_ipynb(nb_man.nb, record)
+                    except Exception:  # noqa: BLE001 - the original error matters more
+                        pass
+                raise
             finally:
                 if client.kc is not None:
                     client.kc.stop_channels()
