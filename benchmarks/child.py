@@ -294,40 +294,76 @@ def _notebook_cells(executed: Path) -> dict[str, float]:
 
 
 def task_run_phases(project: str, outputs: str) -> dict[str, Any]:
-    """``run_project`` as the CLI calls it, with each phase timed in place."""
+    """``sif-eval run`` as the CLI does it (kernel started first, in the background), each phase timed in place."""
     t0 = time.perf_counter()
-    import sif_eval.runner as runner
+    from sif_eval.runs import warm
 
+    kernel = warm.WarmKernel().start_in_background()  # what cli.py does before importing run_project
     import sif_eval.cli  # noqa: F401 - what `python -m sif_eval` imports before it does anything
+    from sif_eval.runs import archive
+    from sif_eval.runs import project as runs
+    from sif_eval.runs import notebook as nbmod
 
     imports = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    import papermill  # run_project imports it first thing; imported here to be wrapped, and counted as an import
-
-    from sif_eval.runs import archive
-
-    imports += time.perf_counter() - t0
-
-    wrap(runner, "load_project", "kontroll")
-    wrap(runner, "ensure_kernel", "kärnspec")
-    wrap(runner, "read_result", "läs resultat")
-    wrap(runner, "render_reports", "dokument")
-    wrap(papermill, "execute_notebook", "papermill")
-    for name in ("new_run_dir", "copy_inputs", "copy_templates"):
-        wrap(archive, name, "arkiv")
-    archive.Manifest.start = classmethod(timed("arkiv", archive.Manifest.start.__func__))
+    wrap(runs, "load_checked", "kontroll")
+    wrap(runs, "render_reports", "dokument")
+    wrap(runs, "execute", "papermill")
+    wrap(warm.WarmKernel, "manager", "väntan på kärnan")
+    wrap(warm.WarmKernel, "reset", "återställning")
+    wrap(nbmod, "engine_name", "papermill-motor")
+    wrap(archive, "open_run", "arkiv")
+    wrap(archive, "copy_templates", "arkiv")
     wrap(archive.Manifest, "update", "arkiv")
     wrap(archive.Manifest, "finish", "arkiv")
     instrument_rendering()
     t1 = time.perf_counter()
-    outcome = runner.run_project(project, outputs, REPORT_DATE)
+    try:
+        outcome = runs.run_project(project, outputs, REPORT_DATE, kernel=kernel)
+    finally:
+        kernel.shutdown()
     total = time.perf_counter() - t1
     from sif_eval import paths
 
-    return {"import_s": imports, "run_project_s": total, "faser_s": {k: v for k, v in TIMES.items()
-                                                                     if not k.startswith(("dokument:", "steg:"))},
+    phases = {k: v for k, v in TIMES.items() if not k.startswith(("dokument:", "steg:"))}
+    return {"import_s": imports, "run_project_s": total, "faser_s": phases,
+            "kärnstart_s": kernel.start_seconds[0] if kernel.start_seconds else None,
             "celler_s": _notebook_cells(outcome.run_dir / paths.EXECUTED_NOTEBOOK),
             "dokument_s": document_times(), "steg_s": step_times(), "körning": str(outcome.run_dir)}
+
+
+def task_warm_phases(inputs: str, outputs: str, projects: int = 6, warmup: int = 2) -> dict[str, Any]:
+    """Where a batch worker's time goes per project: one warm kernel, ``warmup`` projects first, untimed."""
+    from sif_eval import paths
+    from sif_eval.runs import archive, codearchive, project, warm
+
+    folders = sorted(p for p in Path(inputs).iterdir() if (p / "projekt.yaml").is_file())[: warmup + projects]
+    kernel = warm.WarmKernel().start_in_background()
+    try:
+        for p in folders[:warmup]:
+            project.run_project(p, outputs, REPORT_DATE, kernel=kernel)
+        wrap(project, "load_checked", "kontroll av indata (två gånger: original och kopior)")
+        wrap(archive, "copy_inputs", "arkiv: kopior, kod, manifest")
+        wrap(archive, "copy_templates", "arkiv: kopior, kod, manifest")
+        wrap(archive.Manifest, "start", "arkiv: kopior, kod, manifest")
+        wrap(archive.Manifest, "finish", "kontrollsummor av utdata")
+        wrap(codearchive, "archive_code", "arkiv: kopior, kod, manifest")
+        wrap(project, "execute", "anteckningsboken")
+        wrap(warm.WarmKernel, "reset", "återställning av kärnan")
+        wrap(project, "render_reports", "dokument (2 st, Word och PDF)")
+        TIMES.clear()
+        cells: dict[str, float] = defaultdict(float)
+        t0 = time.perf_counter()
+        for p in folders[warmup:]:
+            done = project.run_project(p, outputs, REPORT_DATE, kernel=kernel)
+            for k, v in _notebook_cells(done.run_dir / paths.EXECUTED_NOTEBOOK).items():
+                cells[k] += v
+        total = time.perf_counter() - t0
+    finally:
+        kernel.shutdown()
+    n = max(1, len(folders) - warmup)
+    phases = {k: v / n for k, v in TIMES.items() if not k.startswith(("dokument:", "steg:"))}
+    return {"projekt": n, "per_projekt_s": total / n, "faser_s": phases, "celler_s": {k: v / n for k, v in cells.items()},
+            "kärnstarter": kernel.starts}
 
 
 def task_analysis_split(project: str, out: str) -> dict[str, Any]:
@@ -433,7 +469,7 @@ def task_batch(inputs: str, outputs: str, workers: int) -> dict[str, Any]:
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "render": task_render, "did": task_did, "did_profile": task_did_profile, "run_phases": task_run_phases,
     "analysis_split": task_analysis_split, "kernel_start": task_kernel_start, "importtime": task_importtime,
-    "batch": task_batch,
+    "batch": task_batch, "warm_phases": task_warm_phases,
 }
 
 

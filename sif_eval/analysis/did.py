@@ -31,7 +31,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..lazy import LazyModule
 from .common import (
     FEW_CLUSTERS,
     INSATS,
@@ -39,6 +38,7 @@ from .common import (
     MIN_CELL,
     MIN_UNITS,
     Fit,
+    f_sf,
     group_descriptives,
     has_units,
     repeated_units,
@@ -48,8 +48,6 @@ from .common import (
     weights_note,
 )
 from .inference import add_wild_bootstrap, cluster_reason, few_units, use_randomisation
-
-stats = LazyModule("scipy.stats")
 
 MAX_PERIOD_DUMMIES = 60  # more periods than this: absorb periods too, and skip the event study
 MAP_TOL = 1e-12
@@ -229,7 +227,7 @@ def wald_p(fit: OLSFit, names: list[str]) -> float | None:
         f_stat = float(b @ np.linalg.solve(v, b)) / len(idx)
     except np.linalg.LinAlgError:
         return None
-    return float(stats.f.sf(f_stat, len(idx), fit.df_t))
+    return f_sf(f_stat, len(idx), fit.df_t)
 
 
 def _descriptive_did(desc: dict) -> float | None:

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..lazy import LazyModule
+from .common import t_sf
 from .randomization import DEFAULT_SEED, absorber, as_codes
 
 sparse = LazyModule("scipy.sparse")
-stats = LazyModule("scipy.stats")
 
 WEBB_WEIGHTS = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
 WEBB_FEW_CLUSTERS = 12  # below this many clusters "auto" uses Webb's six-point weights
@@ -147,7 +147,7 @@ def wild_cluster_bootstrap(
     q = G / (G - 1) * (n - 1) / (n - K) if n > K else float("nan")
     se_cr1 = math.sqrt(q * float(sc @ sc)) / s
     t_stat = (b_hat - beta0) / se_cr1
-    p_cr1 = float(2 * stats.t.sf(abs(t_stat), G - 1))
+    p_cr1 = 2 * t_sf(abs(t_stat), G - 1)
 
     # C_v[g, h] = sum_{i in g} w x~_i (M_Z (1_h * v))_i for v = u~ and v = x~, built in column chunks
     wx = om * xt

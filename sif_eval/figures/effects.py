@@ -18,10 +18,9 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter
-from scipy import stats
 
 from .. import swedish
-from ..analysis.common import INSATS, JAMFORELSE, period_label, repeated_units, sv_num, usable_weights
+from ..analysis.common import INSATS, JAMFORELSE, period_label, repeated_units, sv_num, t_ppf, usable_weights
 from ..analysis.its import its_curves
 from ..model import Effect, Indicator
 
@@ -276,7 +275,7 @@ def _mean_ci(values: np.ndarray) -> tuple[float, float | None]:
     m = float(np.mean(values))
     if len(values) < 2 or np.std(values, ddof=1) == 0:
         return m, None
-    half = float(stats.t.ppf(0.975, len(values) - 1) * np.std(values, ddof=1) / np.sqrt(len(values)))
+    half = float(t_ppf(0.975, len(values) - 1) * np.std(values, ddof=1) / np.sqrt(len(values)))
     return m, half
 
 

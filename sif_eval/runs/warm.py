@@ -87,6 +87,7 @@ class WarmKernel:
         km.client_class = "jupyter_client.asynchronous.AsyncKernelClient"
         km.start_kernel(extra_arguments=[f"--IPKernelApp.exec_lines={json.dumps(list(self.preload))}",
                                          "--HistoryManager.hist_file=:memory:"])
+        engine_name()  # Papermill's import, here while the kernel imports its own, not after
         try:
             _wait_ready(km, self.start_timeout)
         except BaseException:
