@@ -298,11 +298,11 @@ def task_run_phases(project: str, outputs: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     from sif_eval.runs import warm
 
-    kernel = warm.WarmKernel().start_in_background()  # what cli.py does before importing run_project
+    kernel = warm.WarmKernel(warm.PROJECT_PRELOAD).start_in_background()  # as cli.py, before run_project's imports
     import sif_eval.cli  # noqa: F401 - what `python -m sif_eval` imports before it does anything
     from sif_eval.runs import archive
-    from sif_eval.runs import project as runs
     from sif_eval.runs import notebook as nbmod
+    from sif_eval.runs import project as runs
 
     imports = time.perf_counter() - t0
     wrap(runs, "load_checked", "kontroll")

@@ -328,11 +328,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  {doc}", file=sys.stderr)
             print(done.run_dir)
             return 0
-        from .runs.warm import WarmKernel
+        from .runs.warm import PROJECT_PRELOAD, WarmKernel
 
         # The kernel (and its imports of pandas, statsmodels, matplotlib) starts first, beside this
         # process's own imports and the validation of the inputs; an input error stops it again.
-        kernel = WarmKernel().start_in_background()
+        kernel = WarmKernel(PROJECT_PRELOAD).start_in_background()
         try:
             from .runs.project import run_project
 

@@ -375,7 +375,7 @@ def run_batch(inputs_dir: Path | str, outputs: Path | str | None = None, year: i
     bar, say = _progress(len(tasks), progress)
     done: dict[str, ProjectOutcome] = {}
     interrupted: int | None = None
-    final_kernel = warm.WarmKernel()  # for the consolidated notebook; started while the last projects run
+    final_kernel = warm.WarmKernel(warm.CONSOLIDATED_PRELOAD)  # for the consolidated notebook; started while the last projects run
     try:
         with lifecycle.interruptible() as interruption:
             try:

@@ -38,7 +38,7 @@ from ..model import Municipality, ProjectResult
 from ..paths import MUNICIPALITY_FILE, PROJECT_FILE
 from . import archive, lifecycle
 from .notebook import execute
-from .warm import WarmKernel
+from .warm import CONSOLIDATED_PRELOAD, WarmKernel
 
 CONSOLIDATED_DIR = "samlad"  # outputs/samlad/<år>/<run-id>/
 NOTEBOOK = "samlad_utvardering.ipynb"
@@ -448,7 +448,7 @@ def run_consolidated(inputs_dir: Path | str, outputs: Path | str | None, runs: l
     ``kernel`` one starts now in the background and is stopped at the end.
     """
     if kernel is None:
-        own = WarmKernel().start_in_background()
+        own = WarmKernel(CONSOLIDATED_PRELOAD).start_in_background()
         try:
             return run_consolidated(inputs_dir, outputs, runs, year, report_date, templates=templates,
                                     progress=progress, extra_manifest=extra_manifest, kernel=own)

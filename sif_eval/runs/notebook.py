@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import InputError, Problem, RunFailed
 from ..paths import KERNEL_NAME
 from ..settings import SETTINGS, TIMEOUT_ENV, Settings
-from .warm import START_TIMEOUT_S, WarmKernel, engine_name
+from .warm import BARE_PRELOAD, START_TIMEOUT_S, WarmKernel, engine_name
 
 __all__ = ["START_TIMEOUT_S", "execute", "kernel_failed_to_start", "kernel_trouble", "notebook_timeout"]
 
@@ -66,7 +66,7 @@ def execute(notebook: Path, out: Path, parameters: Mapping[str, Any], cwd: Path,
 
     timeout = notebook_timeout(settings)
     own = kernel is None
-    warm = WarmKernel().start_in_background() if kernel is None else kernel
+    warm = WarmKernel(BARE_PRELOAD).start_in_background() if kernel is None else kernel
     engine = engine_name()
     try:
         for attempt in (1, 2):

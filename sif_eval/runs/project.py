@@ -28,7 +28,7 @@ from ..model import ProjectResult
 from ..paths import PROJECT_FILE
 from . import archive, lifecycle
 from .notebook import execute, notebook_timeout
-from .warm import WarmKernel
+from .warm import PROJECT_PRELOAD, WarmKernel
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def run_project(project_dir: Path | str, outputs: Path | str | None = None,
     """
     t0 = time.perf_counter()
     if kernel is None:
-        own = WarmKernel().start_in_background()
+        own = WarmKernel(PROJECT_PRELOAD).start_in_background()
         try:
             return run_project(project_dir, outputs, report_date, templates=templates, slug=slug,
                                notebook=notebook, kind=kind, extra_manifest=extra_manifest, kernel=own,

@@ -29,13 +29,29 @@ from .kernel import ensure_kernel
 START_TIMEOUT_S = 120
 RESET_TIMEOUT_S = 60
 ENGINE = "sif-eval-varm"
-# What the notebooks import (their first code cell): paid once per kernel, before it answers.
-PRELOAD = (
-    "import numpy, pandas, scipy.stats, statsmodels.api, matplotlib",
+# What the notebooks import in their first code cell, paid before the kernel answers: a single run
+# imports no more than its notebook does (scipy.stats and statsmodels come when a design needs them).
+_SNAPSHOT = "import sif_eval.runs.kernelstate as _k; _k.snapshot()"
+BARE_PRELOAD = (_SNAPSHOT,)  # a notebook of unknown imports: it imports what it needs itself
+PROJECT_PRELOAD = (
+    "import pandas",
     "from IPython.display import Image, Markdown, display",
     "import sif_eval.swedish, sif_eval.inputs.project, sif_eval.documents.texts, sif_eval.documents.economy_text",
-    "import sif_eval.runs.evaluation, sif_eval.runs.consolidated",
-    "import sif_eval.runs.kernelstate as _k; _k.snapshot()",
+    "import sif_eval.runs.evaluation",
+    _SNAPSHOT,
+)
+CONSOLIDATED_PRELOAD = (
+    "import pandas",
+    "from IPython.display import Image, Markdown, display",
+    "import sif_eval.swedish, sif_eval.runs.consolidated",
+    _SNAPSHOT,
+)
+# A batch worker's kernel serves many projects: everything any design may need is paid once.
+PRELOAD = (
+    "import numpy, pandas, scipy.stats, statsmodels.api, matplotlib",
+    *PROJECT_PRELOAD[1:-1],
+    "import sif_eval.runs.consolidated",
+    _SNAPSHOT,
 )
 
 
@@ -47,6 +63,7 @@ class WarmKernel:
     """One kernel process for many notebooks, one at a time; started in the background on request."""
 
     def __init__(self, preload: tuple[str, ...] = PRELOAD, start_timeout: float = START_TIMEOUT_S) -> None:
+        """``preload``: statements run as the kernel starts (default: a batch worker's)."""
         self.preload = preload
         self.start_timeout = start_timeout
         self.km: Any = None
