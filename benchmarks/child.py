@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import json
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -29,7 +30,7 @@ TIMES: dict[str, float] = defaultdict(float)
 CPU_TIMES: dict[str, float] = defaultdict(float)
 CALLS: dict[str, int] = defaultdict(int)
 EVENTS: list[tuple[str, float]] = []
-CURRENT = {"dokument": ""}  # the document being rendered, so each step is booked to it
+CURRENT = threading.local()  # .dokument: the document this thread renders, so each step is booked to it
 STEPS = ("pandoc → docx", "pandoc → typst", "typst → pdf", "docx-efterbehandling")
 
 
@@ -86,19 +87,19 @@ def instrument_rendering() -> None:
     from sif_eval.documents import render
 
     def step(name: str) -> Callable[..., str]:
-        return lambda *_a, **_k: f"steg:{CURRENT['dokument']}:{name}"
+        return lambda *_a, **_k: f"steg:{CURRENT.dokument}:{name}"
 
     def pandoc_step(args: list[str], *_a: Any, **_k: Any) -> str:
         return step("pandoc → docx" if "docx" in args else "pandoc → typst")()
 
     def document(source: Path, *_a: Any, **_k: Any) -> str:
-        CURRENT["dokument"] = Path(source).stem
-        return f"dokument:{CURRENT['dokument']}"
+        CURRENT.dokument = Path(source).stem
+        return f"dokument:{CURRENT.dokument}"
 
     render_one = render.render
 
     def render_and_name(source: Path, *args: Any, **kwargs: Any) -> Any:
-        CURRENT["dokument"] = Path(source).stem
+        CURRENT.dokument = Path(source).stem
         return render_one(source, *args, **kwargs)
 
     render._run_pandoc = timed(pandoc_step, render._run_pandoc)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -88,6 +90,29 @@ def _validated_copies(loaded: LoadedProject, slug: str) -> Callable[[Path], dict
     return prepare
 
 
+def _warm_up_rendering() -> None:
+    """Import what rendering needs and compile a tiny Typst page (its fonts load once per process)."""
+    try:
+        import docx  # noqa: F401 - python-docx, for the .docx finishing
+        import pypandoc
+        import typst
+
+        pypandoc.get_pandoc_path()
+        with tempfile.TemporaryDirectory(prefix="sif-eval-") as tmp:
+            page = Path(tmp) / "uppvarmning.typ"
+            page.write_text("#set text(lang: \"sv\")\nSifEval\n", encoding="utf-8")
+            typst.compile(str(page), root=tmp, font_paths=[], ignore_system_fonts=True)
+    except Exception:  # noqa: BLE001 - only a head start: rendering reports its own errors
+        pass
+
+
+def _prepare_rendering() -> threading.Thread:
+    """While the kernel runs the notebook this process waits: warm up the renderer meanwhile."""
+    thread = threading.Thread(target=_warm_up_rendering, name="sif-eval-dokument", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_project(project_dir: Path | str, outputs: Path | str | None = None,
                 report_date: dt.date | str | None = None, *, templates: Path | None = None,
                 slug: str | None = None, notebook: Path | None = None, kind: str = "projekt",
@@ -132,12 +157,14 @@ def run_project(project_dir: Path | str, outputs: Path | str | None = None,
             manifest.update(mallar=template_sums)
             nb_path = notebook or run_set.notebook()
             say("Kör anteckningsboken …")
+            warming = _prepare_rendering()
             execute(nb_path, run_dir / paths.EXECUTED_NOTEBOOK,
                     {"projektmapp": str(run_dir / paths.RUN_INPUTS), "utdatamapp": str(run_dir),
                      "slug": loaded.project.slug, "rapportdatum": report_date.isoformat()},
                     run_dir, kernel=kernel, say=say)
             manifest.update(kärna=kernel.record())
             result = ProjectResult.from_dict(json.loads((run_dir / paths.RESULT).read_text(encoding="utf-8")))
+            warming.join()
             say("Skapar dokument …")
             rendered = render_reports(result, run_dir, report_date, run_set, loaded.municipality)
             manifest.update(renderare=rendered[0].renderer if rendered else None,
