@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import ratios
+
 TARGET_PROJECT_S = 4.0
 TARGET_DOCUMENT_S = 0.3
 TARGET_BATCH_S = 120.0
@@ -564,6 +566,12 @@ def markdown(data: dict[str, Any]) -> str:
            "underprocesser den väntat in (kärnor, pandoc, LibreOffice); den påverkas mindre än väggklockan av annat "
            "arbete på datorn. (n) = antal körningar.", ""]
     out += ["## Dator / machine", ""] + _machine(data)
+    carried = sorted(k for k, j in (data.get("jobb") or {}).items() if j.get("från_tidigare_körning"))
+    if carried:
+        out += ["Jobb " + ", ".join(f"{k} (mätt {data['jobb'][k]['från_tidigare_körning']})" for k in carried)
+                + " är från en tidigare körning och mättes inte om nu; deras tider kan inte jämföras rakt av med "
+                "den här körningens.", ""]
+    out += ratios.markdown(data)
     out += ["## Översikt / overview", ""] + _overview(data)
     out += ["## Mål / targets (issue 8)", ""] + _targets_md(data)
     out += ["## 1. Ett projekt från början till slut / one project end to end", ""] + _job1(data)

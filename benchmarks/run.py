@@ -32,6 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import measure  # noqa: E402 - benchmarks/ is not a package
+import ratios  # noqa: E402
 import report  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -65,6 +66,7 @@ class Settings:
     sm_time_cap_s: float
     sm_memory_cap_mb: float
     keep: bool
+    merge: bool = False  # carry the jobs not measured now over from the existing results.json
     full: bool = False  # measure every batch size, whatever the budget says
     render_only: bool = False  # rewrite results.md from results.json without measuring
 
@@ -668,7 +670,10 @@ def settings_from(argv: list[str] | None) -> Settings:
                                      "bredvid det vanliga sättet. Skriver results.md och results.json.")
     parser.add_argument("--quick", action="store_true", help="en liten version (för testerna): en körning per mätning")
     parser.add_argument("--out", type=Path, default=HERE, help="var results.md och results.json skrivs (standard: benchmarks/)")
-    parser.add_argument("--jobs", type=parse_list, default=[1, 2, 3, 4], help="vilka jobb, t.ex. 1,2,3,4")
+    parser.add_argument("--jobs", type=parse_list, default=[1, 2, 3, 4, 5],
+                        help="vilka jobb, t.ex. 5 (kvoterna mot golvet, issue 19) eller 1,2,3,4")
+    parser.add_argument("--behall-ovriga", action="store_true",
+                        help="behåll jobb som inte mäts nu från results.json i --out (märkta med sitt datum)")
     parser.add_argument("--budget-min", type=float, default=20.0,
                         help="tidsbudget i minuter; batchmätningar som inte ryms extrapoleras (standard: 20)")
     parser.add_argument("--batch-sizes", type=parse_list, default=None, help="antal projekt i batchen (standard: 10,50,100)")
@@ -687,12 +692,14 @@ def settings_from(argv: list[str] | None) -> Settings:
         did_units=[50] if quick else [10_000, 100_000], periods=10,
         sm_ladder=[50] if quick else [500, 1_000, 2_000, 5_000, 10_000],
         sm_time_cap_s=60.0, sm_memory_cap_mb=4096.0, keep=args.keep, full=args.full, render_only=args.render_only,
+        merge=args.behall_ovriga,
     )
 
 
 def write(data: dict[str, Any], out: Path) -> None:
     """results.json and results.md, with the targets checked against the numbers."""
     data["mål"] = report.targets(data)
+    data["mål_19"] = ratios.targets(data)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n",
                                       encoding="utf-8")
@@ -709,7 +716,8 @@ def main(argv: list[str] | None = None) -> int:
     load_start = measure.load_average()
     started = dt.datetime.now(dt.UTC)
     jobs: dict[str, Any] = {}
-    runners: dict[int, Callable[[Bench], dict[str, Any]]] = {1: job1, 2: job2, 4: job4, 3: job3}
+    # The ratios of issue 19 first (their own floor beside each), the long batch of job 3 last.
+    runners: dict[int, Callable[[Bench], dict[str, Any]]] = {5: ratios.job5, 1: job1, 2: job2, 4: job4, 3: job3}
     try:
         for number, fn in runners.items():  # the batch last: it takes what is left of the budget
             if number in s.jobs:
@@ -723,6 +731,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not s.keep:
             shutil.rmtree(scratch, ignore_errors=True)
+    old = s.out / "results.json"
+    if s.merge and old.exists():
+        earlier = json.loads(old.read_text(encoding="utf-8"))
+        for key, job in (earlier.get("jobb") or {}).items():
+            if key not in jobs:
+                jobs[key] = {**job, "från_tidigare_körning": job.get("från_tidigare_körning") or earlier.get("skapad")}
     data = {
         "schema": 1,
         "skapad": started.isoformat(timespec="seconds"),
