@@ -77,6 +77,8 @@ class WarmKernel:
         self._cleaned = False  # clean_up() sent the reset after the last notebook
         self._kc: Any = None
         self._kc_for: Any = None
+        self._starting_km: Any = None  # the manager of a start in progress (so replace() can stop it)
+        self._abandon = False
 
     # ------------------------------------------------------------ starting
 
@@ -85,6 +87,7 @@ class WarmKernel:
         with self._lock:
             if self.km is None and self._thread is None:
                 self._error = None
+                self._abandon = False
                 self._thread = threading.Thread(target=self._start_quietly, name="sif-eval-kärna", daemon=True)
                 self._thread.start()
         return self
@@ -102,14 +105,21 @@ class WarmKernel:
         km = KernelManager(kernel_name=ensure_kernel())
         # nbclient's polling needs an asynchronous client; the manager itself is used from any thread.
         km.client_class = "jupyter_client.asynchronous.AsyncKernelClient"
-        km.start_kernel(extra_arguments=[f"--IPKernelApp.exec_lines={json.dumps(list(self.preload))}",
-                                         "--HistoryManager.hist_file=:memory:"])
-        engine_name()  # Papermill's import, here while the kernel imports its own, not after
+        self._starting_km = km
         try:
+            km.start_kernel(extra_arguments=[f"--IPKernelApp.exec_lines={json.dumps(list(self.preload))}",
+                                             "--HistoryManager.hist_file=:memory:"])
+            if self._abandon:  # stopped while it started (an input error, say): no need to wait for it
+                raise KernelStartFailed("stoppad under starten")
+            engine_name()  # Papermill's import, here while the kernel imports its own, not after
             _wait_ready(km, self.start_timeout)
+            if self._abandon:
+                raise KernelStartFailed("stoppad under starten")
         except BaseException:
             _shutdown(km)
             raise
+        finally:
+            self._starting_km = None
         self.km = km
         self._cleaned = False
         self.notebooks = 0
@@ -178,9 +188,14 @@ class WarmKernel:
         """Stop this kernel process (if any); the next :meth:`manager` starts a new one."""
         thread = self._thread
         if thread is not None:
+            self._abandon = True  # a start in progress stops: its kernel is killed, not waited for
+            starting = self._starting_km
+            if starting is not None and starting.has_kernel:
+                _shutdown(starting)
             thread.join()
             self._thread = None
             self._error = None
+            self._abandon = False
         self._close_client()
         km, self.km = self.km, None
         if km is not None:
