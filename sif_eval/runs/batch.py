@@ -375,7 +375,9 @@ def run_batch(inputs_dir: Path | str, outputs: Path | str | None = None, year: i
     bar, say = _progress(len(tasks), progress)
     done: dict[str, ProjectOutcome] = {}
     interrupted: int | None = None
-    final_kernel = warm.WarmKernel(warm.CONSOLIDATED_PRELOAD)  # for the consolidated notebook; started while the last projects run
+    # The consolidated notebook's kernel starts once the workers (and their kernels) are gone: started during
+    # the last round it saved a second or two but put a third kernel beside theirs at the batch's peak memory.
+    final_kernel = warm.WarmKernel(warm.CONSOLIDATED_PRELOAD)
     try:
         with lifecycle.interruptible() as interruption:
             try:
@@ -395,16 +397,13 @@ def run_batch(inputs_dir: Path | str, outputs: Path | str | None = None, year: i
                     if bar is not None:
                         bar.update(1)
                     say(_line(settled))
-                n_workers = LOCAL_DASK_WORKERS if dask == "local" else max(1, min(workers or os.cpu_count() or 1,
-                                                                                     len(to_run) or 1))
-                if len(to_run) <= n_workers:
+                if not to_run:  # no pool: the consolidated run's kernel may start right away
                     final_kernel.start_in_background()
                 if to_run:
-                    pool = _dask_pool(dask) if dask else _local_pool(n_workers)
+                    pool = _dask_pool(dask) if dask else _local_pool(max(1, min(workers or os.cpu_count() or 1,
+                                                                                len(to_run))))
                     with pool as submit:
-                        for finished, (task, fut) in enumerate(submit(to_run), start=1):
-                            if len(to_run) - finished <= n_workers:  # the last round: warm the consolidated run's kernel
-                                final_kernel.start_in_background()
+                        for task, fut in submit(to_run):
                             slug = Path(task.project_dir).name
                             try:
                                 outcome = fut.result()
