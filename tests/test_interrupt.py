@@ -132,7 +132,9 @@ def test_a_run_killed_outright_shows_as_avbruten(tmp_path):
     kernels: dict[int, str] = {}
     try:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not kernels:
+        # The kernel starts before the run folder (issue 19): wait for both, the folder is what must show.
+        while time.monotonic() < deadline and not (kernels and (out / SLUG).is_dir() and any(
+                (p / "manifest.json").is_file() for p in (out / SLUG).iterdir() if not p.name.startswith("."))):
             time.sleep(0.05)
             kernels = {pid: cmd for pid, cmd in _children(proc.pid).items() if "ipykernel" in cmd}
         assert kernels, "Papermill never started a kernel"

@@ -72,7 +72,7 @@ def execute(notebook: Path, out: Path, parameters: Mapping[str, Any], cwd: Path,
         for attempt in (1, 2):
             try:
                 warm.reset(cwd)
-                # The notebook is written once at the end (or on failure), not after every cell.
+                # The notebook is written as it starts and when it ends (or fails), not after every cell.
                 pm.execute_notebook(str(notebook), str(out), parameters=dict(parameters), kernel_name=KERNEL_NAME,
                                     engine_name=engine, warm=warm, record=str(out), language="python",
                                     progress_bar=False, log_output=False, execution_timeout=timeout,

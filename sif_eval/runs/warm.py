@@ -279,9 +279,12 @@ def engine_name() -> str:
             client = PapermillNotebookClient(nb_man, km=warm.manager(), **merge_kwargs(
                 kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
                 log=logger, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file))
+            if record:  # the parameterised notebook as it starts, as Papermill writes it (one write, not one a cell)
+                write_ipynb(nb_man.nb, record)
             try:
                 return client.execute()
             except BaseException:
+                _settle_nbclient_tasks()
                 # Papermill writes the notebook when it finishes or a cell raises; a kernel that died or
                 # timed out would leave none, so the cells that ran are written here.
                 if record:
@@ -296,6 +299,30 @@ def engine_name() -> str:
 
     papermill_engines.register(ENGINE, WarmEngine)
     return ENGINE
+
+
+def _settle_nbclient_tasks() -> None:
+    """Cancel what nbclient left pending when a signal or an error cut a cell short.
+
+    Its polling tasks stay in this thread's event loop; the next use of the
+    loop (stopping the kernel) would run them against a dead kernel and
+    Python would print their unretrieved errors as the process exits.
+    """
+    import asyncio
+
+    from jupyter_core.utils import ensure_event_loop
+
+    try:
+        loop = ensure_event_loop()
+        if loop.is_running():
+            return
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    except Exception:  # noqa: BLE001 - tidying up after a failure must not hide it
+        pass
 
 
 _LIVE: set[WarmKernel] = set()
