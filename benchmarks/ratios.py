@@ -187,11 +187,14 @@ def _why(tid: str, j: dict[str, Any]) -> str:
         ph, cells = p.get("faser_s") or {}, p.get("celler_s") or {}
         notebook = (ph.get("papermill") or 0) - (ph.get("väntan på kärnan") or 0)
         floor = (j.get("golv") or {}).get("median_s") or 0
+        warm_cell = ((j.get("uppdelning_varm_arbetare") or {}).get("celler_s") or {}).get("analys")
         return (f"I en instrumenterad körning startar kärnan (med anteckningsbokens importer) på "
                 f"{_num(p.get('kärnstart_s'))} s, samtidigt som processen importerar ({_num(p.get('import_s'))} s), "
                 f"kontrollerar indata ({_num(ph.get('kontroll'))} s) och arkiverar ({_num(ph.get('arkiv'))} s); "
                 f"den delen motsvarar golvet. Därefter återstår sådant golvet inte gör: anteckningsboken "
-                f"{_num(notebook)} s (analyscellen {_num(cells.get('analys'))} s, nästan bara figurer) och dokumenten "
+                f"{_num(notebook)} s (analyscellen {_num(cells.get('analys'))} s, mest de sex figurerna; samma cell tar "
+                f"{_num(warm_cell)} s i en varm kärna, skillnaden är första användningen i en ny kärna: scipy.special, "
+                "matplotlibs typsnitt och första ritningen) och dokumenten "
                 f"{_num(ph.get('dokument'))} s (två dokument, Word och PDF). För {_num(TARGET_RUN_RATIO, 1)}× får allt "
                 f"utöver golvet ta högst {_num((TARGET_RUN_RATIO - 1) * floor)} s; figurerna och dokumenten är "
                 "samma filer byte för byte som förut och kan inte bli billigare utan att ändras, och på en dator "
@@ -248,7 +251,8 @@ def markdown(data: dict[str, Any]) -> list[str]:
                 f"Import i CLI-processen {_num(p.get('import_s'))} s; kärnan (start och importer, i bakgrunden från "
                 f"första början) klar efter {_num(p.get('kärnstart_s'))} s; `run_project` {_num(p.get('run_project_s'))} s:",
                 ""]
-        out += ["| Fas | Tid |", "|---|---|"]
+        out += ["Faserna ligger i varandra: *papermill* omfattar *återställning*, som omfattar *väntan på kärnan*.", "",
+                "| Fas | Tid |", "|---|---|"]
         out += [f"| {k} | {_num(v)} s |" for k, v in (p.get("faser_s") or {}).items()]
         out += [f"| cell: {k} | {_num(v)} s |" for k, v in (p.get("celler_s") or {}).items()]
         out += [""]

@@ -461,8 +461,8 @@ def job4(b: Bench) -> dict[str, Any]:
 
 def batch_available() -> str | None:
     """Why job 3 cannot run yet, or None when sif_eval.batch and the project generator exist."""
-    if importlib.util.find_spec("sif_eval.batch") is None:
-        return "sif_eval/batch.py finns inte ännu"
+    if importlib.util.find_spec("sif_eval.runs.batch") is None:
+        return "sif_eval/runs/batch.py finns inte ännu"
     if not BATCH_SCRIPT.exists():
         return "scripts/make_batch_projects.py finns inte ännu"
     return None
