@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..lazy import LazyModule
 from .common import (
     CAUSAL_WARNING,
     INSATS,
@@ -21,6 +21,8 @@ from .common import (
     usable_weights,
     weights_note,
 )
+
+stats = LazyModule("scipy.stats")
 
 
 def estimate_before_after(obs: pd.DataFrame, typ: str) -> Fit:

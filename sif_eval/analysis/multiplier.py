@@ -8,7 +8,10 @@ critical value is the quantile of the sup-t statistic for uniform bands.  Pure n
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+
+from ..lazy import LazyModule
+
+stats = LazyModule("scipy.stats")
 
 __all__ = ["BOOTSTRAP_KINDS", "multiplier_bootstrap", "bootstrap_draws", "se_and_crit"]
 

@@ -16,7 +16,10 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import optimize
+
+from ..lazy import LazyModule
+
+optimize = LazyModule("scipy.optimize")
 
 __all__ = ["WEIGHT_TOL", "simplex_weights"]
 

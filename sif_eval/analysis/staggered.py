@@ -47,9 +47,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..lazy import LazyModule
 from .multiplier import bootstrap_draws, multiplier_bootstrap, se_and_crit
+
+stats = LazyModule("scipy.stats")
 
 __all__ = [
     "GroupTime",
