@@ -48,7 +48,9 @@ def test_every_font_embedded_and_pdfa(runs, name):  # noqa: F811
         cols = line.split()
         assert cols[-5] == "yes", line  # the 'emb' column
     info = subprocess.run(["pdfinfo", "-meta", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert "<pdfaid:part>2</pdfaid:part>" in info and "<pdfaid:conformance>B</pdfaid:conformance>" in info
+    # PDF/A-2a (accessible: tagged, Unicode) and PDF/UA-1 together, as a published document must be
+    assert "<pdfaid:part>2</pdfaid:part>" in info and "<pdfaid:conformance>A</pdfaid:conformance>" in info
+    assert "<pdfuaid:part>1</pdfuaid:part>" in info
     from pypdf import PdfReader
 
     root = PdfReader(str(pdf)).trailer["/Root"]
