@@ -10,6 +10,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 INPUTS = ROOT / "inputs"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def public_data(name: str) -> Path:
+    """A stored public data set for a cross-implementation test; missing means the check is lost, so it fails."""
+    path = DATA / name
+    assert path.is_file(), f"{name} saknas i tests/data; se tests/data/README.md (källa och licens)"
+    return path
 
 os.environ.setdefault("SIF_EVAL_RENDERER", "inbyggd")  # the tests cover the built-in renderer
 

@@ -8,24 +8,15 @@ Plus simulations with heterogeneous, dynamic effects where static TWFE is biased
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from sif_eval.analysis.multiplier import multiplier_bootstrap
 from sif_eval.analysis.staggered import callaway_santanna, twfe_static
+from tests.conftest import public_data
 
-DATA = Path(__file__).parent / "data"
-
-
-def _data(name: str) -> Path:
-    """A stored public data file; the cross-check skips if it was removed (see tests/data/README.md)."""
-    path = DATA / name
-    if not path.is_file():
-        pytest.skip(f"{name} is not in tests/data (licence decision pending)")
-    return path
+_data = public_data
 
 ATOL_ATT = 1e-6
 ATOL_SE = 1e-6

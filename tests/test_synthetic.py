@@ -13,24 +13,15 @@ California Prop 99 (data/smoking.csv) and the Basque Country (data/basque.csv):
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import optimize
 
 from sif_eval.analysis.synthetic import fit_synth, simplex_weights, synthetic_control, to_wide
+from tests.conftest import public_data
 
-DATA = Path(__file__).parent / "data"
-
-
-def _data(name: str) -> Path:
-    """A stored public data file; the cross-check skips if it was removed (see tests/data/README.md)."""
-    path = DATA / name
-    if not path.is_file():
-        pytest.skip(f"{name} is not in tests/data (licence decision pending)")
-    return path
+_data = public_data
 
 CA, BASQUE = "California", "Basque Country (Pais Vasco)"
 SMOKING_PRE, SMOKING_POST = list(range(1970, 1989)), list(range(1989, 2001))
